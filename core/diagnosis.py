@@ -34,7 +34,11 @@ def _slope(values: Sequence[float]) -> float:
 
 def diagnose(epochs: Sequence[EpochMetrics], diverged: bool = False) -> Diagnosis:
     if diverged or any(not math.isfinite(e.loss) for e in epochs):
-        return Diagnosis("diverged", "the loss became NaN or infinite: lower the learning rate, or normalize the pixels")
+        return Diagnosis(
+            "diverged",
+            "the loss blew up (NaN, infinite or huge): the learning rate is likely too high for these inputs;"
+            " lower it, or normalize the pixels",
+        )
     if len(epochs) < 3:
         return Diagnosis("too short", "too few epochs to judge the curves: train for more epochs")
 

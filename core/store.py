@@ -43,11 +43,37 @@ RUNS_STUDY = "runs"
 #: A running trial on another host whose heartbeat is older than this is taken as interrupted.
 STALE_SECONDS = 600.0
 HEARTBEAT_SECONDS = 30.0
+#: Optuna RDB heartbeat of a running trial, and how long without one before the trial is failed and retried
+#: (HPTUNE_HEARTBEAT_INTERVAL / HPTUNE_HEARTBEAT_GRACE override them, e.g. in tests).
+HEARTBEAT_INTERVAL, HEARTBEAT_GRACE = 60, 180
+#: Study user attribute that marks a sweep (its settings); interrupted trials of a sweep are run again once.
+SWEEP_ATTR = "hptune_sweep"
+#: User attributes a run writes; a retry starts without them (its own run writes them afresh).
+_RUN_ATTRS = re.compile(
+    r"^(epoch_\d+|config|dataset|n_params|device|backend|host|pid|proc_start|heartbeat|status|message|test_accuracy"
+    r"|test_macro_f1|train_seconds|best_epoch|diagnosis|confusion|mistakes)$"
+)
 _EPOCH_KEY = re.compile(r"^epoch_(\d+)$")
 
 
 class StoreError(Exception):
     """The store cannot be opened, read or written; the message says which and what to do."""
+
+
+def retry_callback() -> Any:
+    """Optuna's RetryHeartbeatStaleTrialCallback (one retry), minus the dead run's epochs and process details:
+    the retry is queued as a WAITING trial with the same params, `retry_of` naming the trial it replaces."""
+    import optuna
+
+    class RetryOnce(optuna.storages.RetryHeartbeatStaleTrialCallback):
+        def __call__(self, study: Any, trial: Any) -> None:
+            kept = {k: v for k, v in trial.user_attrs.items() if not _RUN_ATTRS.match(k)}
+            trial.user_attrs = {**kept, "retry_of": trial.number}
+            super().__call__(study, trial)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ExperimentalWarning
+        return RetryOnce(max_retry=1)
 
 
 def default_store_path() -> Path:
@@ -191,9 +217,9 @@ class Store:
             try:
                 return optuna.storages.RDBStorage(
                     location,
-                    heartbeat_interval=60,
-                    grace_period=180,
-                    failed_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
+                    heartbeat_interval=int(os.environ.get("HPTUNE_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)),
+                    grace_period=int(os.environ.get("HPTUNE_HEARTBEAT_GRACE", HEARTBEAT_GRACE)),
+                    heartbeat_stale_trial_callback=retry_callback(),
                     engine_kwargs={"pool_pre_ping": True},
                 )
             except Exception as err:  # noqa: BLE001 - driver and connection errors come in many types
@@ -231,8 +257,8 @@ class Store:
         with self._lock:
             return optuna.create_study(study_name=name, storage=self.storage, direction=direction, load_if_exists=True)
 
-    def recorder(self, study: str = RUNS_STUDY, trial: Any = None) -> Recorder:
-        return Recorder(self, study, trial)
+    def recorder(self, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy") -> Recorder:
+        return Recorder(self, study, trial, metric)
 
     def delete_run(self, run_id: int) -> None:
         """Forget a run. Optuna cannot delete single trials, so the run is hidden by a mark on its study."""
@@ -291,7 +317,7 @@ class Store:
                 for trial in self.storage.get_all_trials(frozen._study_id, deepcopy=False):
                     if trial._trial_id in hidden or "config" not in trial.user_attrs:
                         continue
-                    trial = self._mark_if_interrupted(trial)
+                    trial = self._mark_if_interrupted(trial, frozen)
                     records.append(_record(frozen.study_name, trial))
             records.sort(key=lambda r: (r.started_at or datetime.min, r.run_id))
             return records
@@ -302,10 +328,16 @@ class Store:
                 trial = self.storage.get_trial(run_id)
             except KeyError:
                 raise KeyError(f"no run with id {run_id} in {self.display}") from None
-            study_name = self.storage.get_study_name_from_id(self._study_id_of(run_id))
-            return _record(study_name, self._mark_if_interrupted(trial))
+            study_id = self._study_id_of(run_id)
+            study_name = self.storage.get_study_name_from_id(study_id)
+            if trial.state.name != "RUNNING":
+                return _record(study_name, trial)
+            frozen = next(s for s in self.storage.get_all_studies() if s._study_id == study_id)
+            return _record(study_name, self._mark_if_interrupted(trial, frozen))
 
-    def _mark_if_interrupted(self, trial: Any) -> Any:
+    def _mark_if_interrupted(self, trial: Any, study: Any) -> Any:
+        """Fail a running trial whose process died (by pid here, by heartbeat elsewhere); in a sweep, queue
+        its params again once. Only the reader whose FAIL lands retries, so a retry is never queued twice."""
         from optuna.trial import TrialState
 
         if trial.state != TrialState.RUNNING or trial.user_attrs.get("status") != "running":
@@ -322,10 +354,16 @@ class Store:
             self.storage.set_trial_user_attr(
                 trial._trial_id, "message", "the process training this run ended without finishing it"
             )
-            self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            failed = self.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
         except Exception as err:  # noqa: BLE001 - another reader may have marked it first
             log.debug("could not mark trial %s interrupted: %s", trial._trial_id, err)
-        return self.storage.get_trial(trial._trial_id)
+            failed = False
+        trial = self.storage.get_trial(trial._trial_id)
+        if failed and SWEEP_ATTR in study.user_attrs:
+            import optuna
+
+            retry_callback()(optuna.load_study(study_name=study.study_name, storage=self.storage), trial)
+        return trial
 
     # --- export -------------------------------------------------------------------------------------------------
     @staticmethod
@@ -390,8 +428,10 @@ class Recorder:
     it only writes attributes and intermediate values: the sweep ends the trial itself.
     """
 
-    def __init__(self, store: Store, study: str = RUNS_STUDY, trial: Any = None) -> None:
+    def __init__(self, store: Store, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy") -> None:
         self.store = store
+        #: The per-epoch metric written as the trial's intermediate value (what a pruner compares).
+        self.metric = metric
         self.study_name = study
         self.trial = trial
         self.owns_trial = trial is None
@@ -435,9 +475,11 @@ class Recorder:
         elif isinstance(event, EpochEnded):
             m = event.metrics
             self._set(f"epoch_{m.epoch:04d}", {k: _json_float(v) for k, v in m.to_dict().items()})
-            if math.isfinite(m.val_accuracy):
+            value = getattr(m, self.metric)
+            if math.isfinite(value):
                 with self.store._lock:
-                    self.store.storage.set_trial_intermediate_value(self.run_id, m.epoch, m.val_accuracy)
+                    # through the Trial, whose cached copy is what trial.should_prune() reads
+                    self.trial.report(value, m.epoch)
             self._set("heartbeat", time.time())
             self._last_heartbeat = time.monotonic()
         elif isinstance(event, BatchProgress):

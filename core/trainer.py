@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 EventSink = Callable[[Event], None]
 #: Seconds between BatchProgress events: enough for a smooth bar, too few to flood a UI.
 PROGRESS_INTERVAL = 0.1
+#: A cross-entropy this large means the weights have blown up, even before it turns NaN or infinite.
+DIVERGED_LOSS = 1e5
 #: How many misclassified test images a run keeps for display.
 MAX_MISTAKES = 100
 
@@ -92,7 +94,7 @@ class _Halt(Exception):
         self.status = status
 
 
-def test_scores(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10) -> tuple[float, float, np.ndarray]:
+def score_predictions(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10) -> tuple[float, float, np.ndarray]:
     """Accuracy, macro-averaged F1 and the confusion matrix (rows: true label, columns: predicted)."""
     confusion = np.bincount(y_true * classes + y_pred, minlength=classes * classes).reshape(classes, classes)
     accuracy = float(np.trace(confusion) / max(1, confusion.sum()))
@@ -124,8 +126,8 @@ def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int
 
         def on_train_batch_end(self, batch_index: int, logs: dict | None = None) -> None:
             loss = float((logs or {}).get("loss", 0.0))
-            if not math.isfinite(loss):
-                raise _Halt("diverged", f"the training loss became {loss} in epoch {len(self.history) + 1}")
+            if not math.isfinite(loss) or loss > DIVERGED_LOSS:
+                raise _Halt("diverged", f"the training loss reached {loss:.4g} in epoch {len(self.history) + 1}")
             if stop.is_set():
                 raise _Halt("stopped", "stopped by the user")
             now = time.perf_counter()
@@ -156,8 +158,8 @@ def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int
             )
             self.history.append(metrics)
             emit(EpochEnded(metrics=metrics, epochs=epochs))
-            if not math.isfinite(metrics.loss) or not math.isfinite(metrics.val_loss):
-                raise _Halt("diverged", f"the loss became NaN or infinite in epoch {metrics.epoch}")
+            if not all(math.isfinite(v) and v <= DIVERGED_LOSS for v in (metrics.loss, metrics.val_loss)):
+                raise _Halt("diverged", f"the loss reached {max(metrics.loss, metrics.val_loss):.4g} in epoch {metrics.epoch}")
             if stop.is_set():
                 raise _Halt("stopped", "stopped by the user")
 
@@ -233,7 +235,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
             if not np.isfinite(probabilities).all():
                 result.status, result.message = "diverged", "the network outputs NaN on the test images"
             else:
-                acc, f1, confusion = test_scores(data.y_test, predicted)
+                acc, f1, confusion = score_predictions(data.y_test, predicted)
                 result.test_accuracy, result.test_macro_f1 = acc, f1
                 result.confusion = tuple(tuple(int(v) for v in row) for row in confusion)
                 wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]

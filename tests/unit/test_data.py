@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import small_digits, write_idx
+from core import data
+from core.config import ConfigError
+from core.data import DatasetError, DatasetUnavailable, load_dataset, read_idx
+
+
+def test_mnist_5k_is_real_bundled_digits_with_a_fixed_stratified_split() -> None:
+    ds = load_dataset("mnist-5k")
+    assert ds.info.name == "mnist-5k" and ds.info.fallback is None
+    assert ds.info.n_train + ds.info.n_val == 4000 and ds.info.n_test == 1000
+    assert ds.x_train.dtype == np.float32 and ds.x_train.shape[1:] == (28, 28)
+    assert 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0
+    counts = np.bincount(ds.y_test, minlength=10)
+    assert counts.min() >= 80, counts  # every digit is represented in the test split
+    again = load_dataset("mnist-5k")
+    assert np.array_equal(ds.y_train, again.y_train)
+
+
+def test_raw_pixels_keep_the_0_255_range() -> None:
+    ds = load_dataset("mnist-5k", normalize=False)
+    assert ds.x_train.max() == 255.0
+
+
+def test_validation_size_count_fraction_and_auto() -> None:
+    assert load_dataset("mnist-5k", 500).info.n_val == 500
+    assert load_dataset("mnist-5k", 0.25).info.n_val == 1000
+    assert load_dataset("mnist-5k", "auto").info.n_val == 667
+    with pytest.raises(ConfigError, match="validation_size"):
+        load_dataset("mnist-5k", 4000)
+
+
+def test_digits_are_8x8() -> None:
+    ds = load_dataset("digits")
+    assert ds.info.image_shape == (8, 8)
+    assert ds.x_train.max() <= 1.0
+
+
+def test_idx_folder_loads_plain_and_gzipped_files(idx_folder: Path) -> None:
+    ds = load_dataset(str(idx_folder), validation_size=100)
+    x_train, y_train, x_test, y_test = small_digits()
+    assert ds.info.n_train == 500 and ds.info.n_val == 100 and ds.info.n_test == 200
+    assert np.array_equal(ds.y_test, y_test)
+    assert np.allclose(ds.x_test * 255.0, x_test)
+
+
+def test_npz_loads(tmp_path: Path) -> None:
+    x_train, y_train, x_test, y_test = small_digits()
+    path = tmp_path / "set.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    ds = load_dataset(str(path), validation_size=0.1)
+    assert ds.info.n_train == 540 and ds.info.image_shape == (28, 28)
+
+
+@pytest.fixture
+def broken_folder(idx_folder: Path) -> Path:
+    return idx_folder
+
+
+def _first_line(err: pytest.ExceptionInfo) -> str:
+    return str(err.value)
+
+
+def test_missing_idx_file_is_named(idx_folder: Path) -> None:
+    (idx_folder / "t10k-images-idx3-ubyte").unlink()
+    with pytest.raises(DatasetError) as err:
+        load_dataset(str(idx_folder))
+    assert "t10k-images-idx3-ubyte" in str(err.value) and "missing" in str(err.value)
+
+
+def test_truncated_gz_is_named(idx_folder: Path) -> None:
+    gz = idx_folder / "train-images-idx3-ubyte.gz"
+    gz.write_bytes(gz.read_bytes()[:500])
+    with pytest.raises(DatasetError) as err:
+        load_dataset(str(idx_folder))
+    assert str(gz) in str(err.value) and "gzip" in str(err.value)
+
+
+def test_truncated_idx_is_named(idx_folder: Path) -> None:
+    path = idx_folder / "t10k-images-idx3-ubyte"
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(DatasetError, match="truncated or corrupt") as err:
+        load_dataset(str(idx_folder))
+    assert str(path) in str(err.value)
+
+
+def test_wrong_magic_number(idx_folder: Path) -> None:
+    path = idx_folder / "t10k-labels-idx1-ubyte"
+    path.with_name(path.name + ".gz").unlink()
+    path.write_bytes(b"\x00\x00\x0d\x01" + struct.pack(">I", 1) + b"\x00")
+    with pytest.raises(DatasetError, match="wrong magic number") as err:
+        load_dataset(str(idx_folder))
+    assert str(path) in str(err.value)
+
+
+def test_images_file_with_label_dimensions(idx_folder: Path) -> None:
+    path = idx_folder / "t10k-images-idx3-ubyte"
+    write_idx(path, np.zeros(200, dtype=np.uint8))
+    with pytest.raises(DatasetError, match="dimensions"):
+        load_dataset(str(idx_folder))
+
+
+def test_label_count_mismatch(idx_folder: Path) -> None:
+    write_idx(idx_folder / "t10k-images-idx3-ubyte", np.zeros((150, 28, 28), dtype=np.uint8))
+    with pytest.raises(DatasetError, match="150 images"):
+        load_dataset(str(idx_folder))
+
+
+def test_labels_out_of_range(tmp_path: Path) -> None:
+    x_train, y_train, x_test, y_test = small_digits()
+    y_test = y_test.copy()
+    y_test[0] = 12
+    path = tmp_path / "bad.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    with pytest.raises(DatasetError, match=r"labels range 0\.\.12; expected digits 0\.\.9"):
+        load_dataset(str(path))
+
+
+def test_npz_missing_keys(tmp_path: Path) -> None:
+    path = tmp_path / "partial.npz"
+    np.savez(path, x_train=np.zeros((4, 28, 28)), y_train=np.zeros(4, dtype=int))
+    with pytest.raises(DatasetError, match="missing arrays x_test, y_test"):
+        load_dataset(str(path))
+
+
+def test_npz_mismatched_lengths(tmp_path: Path) -> None:
+    x_train, y_train, x_test, y_test = small_digits()
+    path = tmp_path / "mismatch.npz"
+    np.savez(path, x_train=x_train, y_train=y_train[:-3], x_test=x_test, y_test=y_test)
+    with pytest.raises(DatasetError, match="597 labels for 600 images"):
+        load_dataset(str(path))
+
+
+def test_not_an_npz(tmp_path: Path) -> None:
+    path = tmp_path / "junk.npz"
+    path.write_bytes(b"this is not a zip archive")
+    with pytest.raises(DatasetError, match="not a readable .npz") as err:
+        load_dataset(str(path))
+    assert str(path) in str(err.value)
+
+
+def test_unknown_name() -> None:
+    with pytest.raises(DatasetError, match="no such dataset"):
+        load_dataset("./does-not-exist")
+
+
+def test_offline_mnist_falls_back_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable() -> data.RawData:
+        raise DatasetUnavailable("mnist is not in the Keras cache and could not be downloaded (offline or unreachable)")
+
+    monkeypatch.setitem(data.REGISTRY, "mnist", unavailable)
+    monkeypatch.setattr(data, "_cache", {})
+    ds = load_dataset("mnist")
+    assert ds.info.name == "mnist-5k" and ds.info.requested == "mnist"
+    assert ds.info.fallback and "mnist-5k" in ds.info.fallback and "offline" in ds.info.fallback
+
+
+def test_read_idx_round_trip(tmp_path: Path) -> None:
+    array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    path = tmp_path / "a-idx3-ubyte"
+    write_idx(path, array, gz=True)
+    assert np.array_equal(read_idx(path.with_name(path.name + ".gz"), 3), array)
+    assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes())[:4] == b"\x00\x00\x08\x03"

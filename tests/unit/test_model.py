@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from core.config import make_config
+from core.model import build_model
+
+
+def layer_kinds(model) -> list[str]:
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_tutorial_stack() -> None:
+    model = build_model(make_config(preset="seed-2x10"), (28, 28))
+    assert layer_kinds(model) == ["Flatten", "Dense", "Activation", "Dense", "Activation", "Dense", "Activation"]
+    assert model.layers[-1].get_config()["activation"] == "softmax"
+    assert model.count_params() == make_config(preset="seed-2x10").param_count()
+
+
+def test_per_layer_widths_dropout_and_activation() -> None:
+    config = make_config({"hidden_layers": 3, "hidden_units": [64, 32, 16], "dropout": 0.3, "activation": "tanh"})
+    model = build_model(config, (8, 8))
+    dense = [layer.units for layer in model.layers if type(layer).__name__ == "Dense"]
+    assert dense == [64, 32, 16, 10]
+    assert layer_kinds(model).count("Dropout") == 3
+    assert {layer.get_config()["activation"] for layer in model.layers[2:-2:3]} == {"tanh"}
+    assert model.count_params() == config.param_count(64)
+
+
+def test_no_hidden_layers_is_softmax_regression() -> None:
+    model = build_model(make_config({"hidden_layers": 0}), (28, 28))
+    assert layer_kinds(model) == ["Flatten", "Dense", "Activation"]
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd", "rmsprop", "adamw", "nadam", "adagrad"])
+def test_every_optimizer_builds_with_its_settings(name: str) -> None:
+    model = build_model(make_config({"optimizer": name, "learning_rate": 0.02, "momentum": 0.5}), (28, 28))
+    optimizer = model.optimizer
+    assert float(optimizer.learning_rate) == pytest.approx(0.02)
+    if name in ("sgd", "rmsprop"):
+        assert optimizer.momentum == pytest.approx(0.5)

@@ -1,0 +1,34 @@
+"""The seam: core never imports the screen; the TUI does not import Keras until training starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CORE_MODULES = sorted(p.stem for p in (REPO / "core").glob("*.py") if p.stem != "__init__")
+
+
+def loaded_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_modules_never_import_textual(module: str) -> None:
+    modules = loaded_after(f"import core.{module}")
+    assert not {m for m in modules if m == "textual" or m.startswith(("textual.", "tui"))}
+
+
+def test_cli_help_does_not_import_keras_or_optuna() -> None:
+    modules = loaded_after("import core.cli; core.cli.build_parser()")
+    assert "keras" not in modules and "tensorflow" not in modules and "optuna" not in modules
+
+
+def test_trainer_import_defers_keras() -> None:
+    modules = loaded_after("import core.trainer, core.store")
+    assert "keras" not in modules and "tensorflow" not in modules
