@@ -1,0 +1,101 @@
+"""What happens when a run is killed, interrupted or its store is damaged: nothing finished is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.store import Store, StoreError
+
+REPO = Path(__file__).resolve().parents[2]
+SLOW_EPOCHS = ("--dataset", "mnist-5k", "--hidden-units", "32", "--batch-size", "8", "--steps-per-execution", "1",
+               "--epochs", "200")
+
+
+def start(store: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, HPTUNE_STORE=str(store), TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.Popen([sys.executable, "-m", "tui.cli_entry", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_epochs(store: Path, count: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        if store.exists():
+            runs = Store(str(store)).runs()
+            if runs and len(runs[0].epochs) >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the run did not reach {count} epochs in {timeout}s")
+
+
+def test_sigkill_leaves_an_interrupted_run_with_its_finished_epochs(store_path: Path) -> None:
+    proc = start(store_path, "run", *SLOW_EPOCHS)
+    try:
+        wait_for_epochs(store_path, 2, proc)
+        proc.kill()
+        proc.wait(10)
+    finally:
+        proc.kill()
+    [record] = Store(str(store_path)).runs()
+    assert record.status == "interrupted"
+    assert [e.epoch for e in record.epochs] == [1, 2]
+    assert "ended without finishing" in (record.message or "")
+    # The store opens again as it is and a new run goes on beside the interrupted one.
+    done = subprocess.run([sys.executable, "-m", "tui.cli_entry", "runs", "--format", "json"], cwd=REPO,
+                          env=dict(os.environ, HPTUNE_STORE=str(store_path)), capture_output=True, text=True)
+    assert json.loads(done.stdout)[0]["status"] == "interrupted"
+
+
+def test_ctrl_c_stops_and_keeps_the_run(store_path: Path) -> None:
+    proc = start(store_path, "run", *SLOW_EPOCHS, "--json")
+    try:
+        wait_for_epochs(store_path, 1, proc)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    result = json.loads(out.splitlines()[-1])
+    assert result["status"] == "stopped" and len(result["epochs"]) >= 1
+    [record] = Store(str(store_path)).runs()
+    assert record.status == "stopped" and len(record.epochs) == len(result["epochs"])
+
+
+def test_a_torn_last_write_is_ignored(store_path: Path) -> None:
+    proc = start(store_path, "run", "--dataset", "digits", "--epochs", "2", "--hidden-units", "8")
+    assert proc.wait(120) == 0
+    with store_path.open("ab") as fh:
+        fh.write(b'{"op_code": 6, "worker_id": "x", "trial_id": 0, "user_att')  # a write cut off by a crash
+    [record] = Store(str(store_path)).runs()
+    assert record.status == "completed" and len(record.epochs) == 2
+
+
+def test_a_corrupt_store_is_a_clear_error_and_is_not_overwritten(store_path: Path) -> None:
+    store_path.parent.mkdir(parents=True)
+    store_path.write_bytes(b"this is not a journal\n{}\n")
+    before = store_path.read_bytes()
+    with pytest.raises(StoreError) as err:
+        Store(str(store_path))
+    assert str(store_path) in str(err.value) and "corrupt" in str(err.value) and "move it aside" in str(err.value)
+    done = subprocess.run([sys.executable, "-m", "tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1"],
+                          cwd=REPO, env=dict(os.environ, HPTUNE_STORE=str(store_path)), capture_output=True, text=True)
+    assert done.returncode == 1 and "corrupt" in done.stderr and "Traceback" not in done.stderr
+    assert "Epoch" not in done.stdout  # no training whose results could not be saved
+    assert store_path.read_bytes() == before
+
+
+def test_a_store_on_a_read_only_filesystem_is_refused_before_training(tmp_path: Path) -> None:
+    # /proc is read-only for everyone, root included.
+    done = subprocess.run([sys.executable, "-m", "tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1",
+                           "--store", "/proc/hptune/runs.journal"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 1 and "/proc/hptune" in done.stderr and "--store" in done.stderr
+    assert "Epoch" not in done.stdout
