@@ -1,0 +1,110 @@
+"""The hptune App: styles, app-wide bindings, the screen stack, and the factory the CLI and the tests share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from core.config import RunConfig
+from tui.screens.main import MainScreen
+
+__all__ = ["HptuneApp", "make_app", "run_tui"]
+
+STYLES = Path(__file__).parent / "styles"
+#: Below this the layout cannot fit: a notice replaces it.
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+#: Seconds to wait for a run to stop and save when quitting before exiting regardless.
+QUIT_GRACE = 20.0
+
+
+class HptuneApp(App[int]):
+    """Tune an MLP on MNIST-style digits: edit, train, watch, compare."""
+
+    TITLE = "hptune"
+    SUB_TITLE = "Keras MLP hyperparameter workbench"
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "main.tcss", STYLES / "history.tcss", STYLES / "run_detail.tcss",
+                STYLES / "dialogs.tcss"]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
+    ]
+
+    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> None:
+        super().__init__()
+        self.store = store
+        self.start_config = config or RunConfig()
+        self.export_dir = Path(export_dir)
+        self.main_screen = MainScreen(self.start_config)
+
+    def get_default_screen(self) -> Screen:
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        self.sub_title = f"store {self.store.display}"
+        self._apply_size_classes(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_size_classes(event.size.width, event.size.height)
+
+    def _apply_size_classes(self, width: int, height: int) -> None:
+        """Layout adapts through CSS classes on the app: -narrow and -short shrink panes, -tiny shows a notice."""
+        self.set_class(width < 100, "-narrow")
+        self.set_class(height < 32, "-short")
+        self.set_class(width < MIN_WIDTH or height < MIN_HEIGHT, "-tiny")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette lists every key binding of the current screen, so each action is reachable by name too."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = {"Quit"}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.description in seen or binding.system:
+                continue
+            seen.add(binding.description)
+            yield SystemCommand(
+                binding.description,
+                (binding.tooltip or binding.description) + f" ({binding.key_display or binding.key})",
+                partial(active.node.run_action, binding.action),
+            )
+
+    async def action_quit(self) -> None:
+        """Quit; a run in progress is stopped and saved first, so no training thread outlives the app."""
+        if self.main_screen.stop_for_quit():
+            self.notify("Stopping the run and saving it, then quitting…")
+            self.set_timer(QUIT_GRACE, self.exit)
+            return
+        self.exit()
+
+
+def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> HptuneApp:
+    """The one factory: the CLI and the tests build the app here. `store` is a core.store.Store (default: the
+    same store as the CLI's, from $HPTUNE_STORE or the user's data folder)."""
+    if store is None:
+        from core.store import Store
+
+        store = Store()
+    return HptuneApp(store, config, export_dir=export_dir)
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    """`hptune` / `hptune tui`: open the app on the store and config given on the command line."""
+    from core.cli import config_from_args
+    from core.store import Store, StoreError
+
+    config = config_from_args(args)
+    try:
+        store = Store(getattr(args, "store", None))
+    except StoreError as err:
+        sys.stderr.write(f"hptune: {err}\n")
+        return 1
+    app = make_app(store, config)
+    app.run()
+    return app.return_code or 0

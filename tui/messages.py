@@ -1,0 +1,59 @@
+"""Messages that carry the trainer's frozen core events from the worker thread into the UI.
+
+The worker posts them with `post_message` (thread-safe); widgets are never touched from the thread.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinished, RunStarted
+
+__all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "wrap"]
+
+
+class TrainingMessage(Message):
+    """A core event from the training worker."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class Loading(TrainingMessage):
+    event: DataLoading
+
+
+class Started(TrainingMessage):
+    event: RunStarted
+
+
+class Progress(TrainingMessage):
+    """Progress inside an epoch. Queued ones collapse into the newest, so a busy UI never falls behind."""
+
+    event: BatchProgress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, Progress)
+
+
+class EpochDone(TrainingMessage):
+    event: EpochEnded
+
+
+class Finished(TrainingMessage):
+    event: RunFinished
+
+
+_BY_EVENT: dict[type, type[TrainingMessage]] = {
+    DataLoading: Loading,
+    RunStarted: Started,
+    BatchProgress: Progress,
+    EpochEnded: EpochDone,
+    RunFinished: Finished,
+}
+
+
+def wrap(event: Event) -> TrainingMessage:
+    """The message class that carries `event`."""
+    return _BY_EVENT[type(event)](event)

@@ -1,0 +1,186 @@
+"""Every stored run: sort, select several to overlay their validation curves, reopen, inspect, delete, export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from core.store import Store, StoreError
+from tui.widgets import MetricChart, RunTable, Series
+
+__all__ = ["HistoryScreen"]
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("enter", "inspect", "Inspect"),
+        Binding("o", "open", "Open in form"),
+        Binding("d", "delete", "Delete"),
+        Binding("e", "export", "Export CSV"),
+        Binding("a", "select_all", "Overlay all", show=False),
+        Binding("c", "clear_selection", "Clear overlay", show=False),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="history")
+        self.records: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="history-body", classes="screen-body"):
+            yield RunTable(id="runs")
+            yield Static("", id="history-status")
+            with Horizontal(id="overlay"):
+                yield MetricChart("Validation accuracy", "val acc", id="overlay-acc", classes="chart")
+                yield MetricChart("Validation loss", "val loss", id="overlay-loss", classes="chart")
+        yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"history · {self.app.store.display}"
+        self.action_reload()
+        self.query_one(RunTable).focus()
+
+    @property
+    def table(self) -> RunTable:
+        return self.query_one(RunTable)
+
+    def action_reload(self) -> None:
+        try:
+            self.records = self.app.store.runs()
+        except StoreError as err:
+            self.records = []
+            self.notify(str(err), severity="error", timeout=10)
+        self.table.set_records(self.records)
+        if not self.records:
+            self._status("No runs stored yet: train one on the main screen (escape, then ctrl+r).")
+        else:
+            self._status_selection()
+        self._redraw()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#history-status", Static).update(text)
+
+    def _status_selection(self) -> None:
+        n = len(self.table.selected)
+        self._status(
+            f"{n} run(s) overlaid: " + ", ".join(str(i) for i in self.table.selected)
+            if n else "space marks runs to overlay their validation curves below"
+        )
+
+    @on(RunTable.SelectionChanged)
+    def _selection(self, event: RunTable.SelectionChanged) -> None:
+        self._status_selection()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        chosen = [self.table.records[i] for i in self.table.selected if i in self.table.records]
+        acc, loss = [], []
+        for r in chosen:
+            xs = [e.epoch for e in r.epochs]
+            label = f"#{r.run_id} {_short(r.config)}"
+            acc.append(Series(label, xs, [e.val_accuracy for e in r.epochs]))
+            loss.append(Series(label, xs, [e.val_loss for e in r.epochs]))
+        self.query_one("#overlay-acc", MetricChart).set_series(acc)
+        self.query_one("#overlay-loss", MetricChart).set_series(loss)
+
+    def _current(self) -> Any | None:
+        run_id = self.table.current_run_id
+        if run_id is None:
+            self.notify("No run here.", severity="warning")
+            return None
+        return self.table.records.get(run_id)
+
+    # --- actions --------------------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_select_all(self) -> None:
+        self.table.selected = list(self.table.records)
+        self.table.set_records(self.records)
+        self._status_selection()
+        self._redraw()
+
+    def action_clear_selection(self) -> None:
+        self.table.selected = []
+        self.table.set_records(self.records)
+        self._status_selection()
+        self._redraw()
+
+    @on(RunTable.RowSelected)
+    def _row_chosen(self, event: RunTable.RowSelected) -> None:
+        event.stop()
+        self.action_inspect()
+
+    def action_inspect(self) -> None:
+        record = self._current()
+        if record is None:
+            return
+        from tui.screens.run_detail import RunDetailScreen
+
+        self.app.push_screen(RunDetailScreen(record.run_id))
+
+    def action_open(self) -> None:
+        record = self._current()
+        if record is None:
+            return
+        main = self.app.main_screen
+        if main.running:
+            self.notify("A run is training: stop it before opening another config.", severity="warning")
+            return
+        self.app.pop_screen()
+        main.show_record(record)
+        self.app.notify(f"Run {record.run_id}'s config is in the form: tweak it and press ctrl+r to rerun.")
+
+    def action_delete(self) -> None:
+        record = self._current()
+        if record is None:
+            return
+        if record.status == "running":
+            self.notify("That run is still training.", severity="warning")
+            return
+        from tui.screens.confirm_dialog import ConfirmDialog
+
+        def done(answer: bool | None) -> None:
+            if not answer:
+                return
+            try:
+                self.app.store.delete_run(record.run_id)
+            except (StoreError, KeyError) as err:
+                self.notify(f"Could not delete run {record.run_id}: {err}", severity="error")
+                return
+            self.notify(f"Deleted run {record.run_id}.")
+            self.action_reload()
+
+        self.app.push_screen(
+            ConfirmDialog(f"Delete run {record.run_id} ({_short(record.config)}, {record.status})?"), done
+        )
+
+    def action_export(self) -> None:
+        records = [self.table.records[int(key.value)] for key in self.table.rows]
+        folder = Path(self.app.export_dir)
+        path = folder / f"hptune-runs-{datetime.now():%Y%m%d-%H%M%S}.csv"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(Store.to_csv(records), encoding="utf-8")
+        except OSError as err:
+            self.notify(f"Could not write {path}: {err.strerror or err}", severity="error", timeout=10)
+            return
+        self._status(f"Exported {len(records)} run(s) to {path.resolve()}")
+        self.notify(f"Wrote {len(records)} run(s) to {path.resolve()}", title="CSV exported", timeout=10)
+
+
+def _short(config: dict[str, Any]) -> str:
+    units = config.get("hidden_units")
+    widths = "x".join(map(str, units)) if isinstance(units, list) else str(units)
+    return f"{config.get('hidden_layers')}x{widths} {config.get('optimizer', '')} lr {config.get('learning_rate', 0):g}"

@@ -1,0 +1,313 @@
+"""The main screen: the run form beside the live dashboard (curves, progress, epoch log, results)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from core.config import RunConfig
+from core.events import EpochMetrics, Event
+from tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
+from tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
+
+__all__ = ["MainScreen"]
+
+#: Narrower than this, the form makes way for the dashboard while a run trains.
+NARROW = 100
+
+
+class MainScreen(Screen[None]):
+    """Edit a config, train it, watch it learn."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "train", "Train", priority=True, tooltip="Train the config in the form"),
+        Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop the run after the current step; it is kept"),
+        Binding("ctrl+o", "history", "History", priority=True, tooltip="Stored runs: compare, reopen, delete, export"),
+        Binding("ctrl+t", "inspect", "Inspect", priority=True,
+                tooltip="Confusion matrix and misclassified digits of the last run"),
+        Binding("ctrl+f", "toggle_form", "Form", priority=True, tooltip="Show or hide the form"),
+        Binding("ctrl+l", "preset", "Preset", priority=True, tooltip="Pick one of the tutorial's experiments"),
+    ]
+
+    def __init__(self, config: RunConfig) -> None:
+        super().__init__(id="main")
+        self.initial = config
+        self.running = False
+        self.stop_event = threading.Event()
+        self.training: Worker[Any] | None = None
+        self.recorder: Any = None
+        self.run_config: RunConfig | None = None
+        self.epochs: list[EpochMetrics] = []
+        self.summary: RunSummary | None = None
+        self.confusion: Any = None
+        self.mistakes: Any = ()
+        self.last_run_id: int | None = None
+        self.quit_when_done = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="body", classes="screen-body"):
+            with Vertical(id="form-pane"):
+                yield HyperparamForm(self.initial, id="form")
+                with Horizontal(id="actions"):
+                    yield Button("Train ^r", variant="success", id="train", compact=True)
+                    yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
+            with VerticalScroll(id="dashboard"):
+                yield Static("No run yet: edit the form, then press [b]ctrl+r[/] to train.", id="run-title")
+                yield Static("", id="notice")
+                with Horizontal(id="charts"):
+                    yield MetricChart("Accuracy", "accuracy", id="acc-chart", classes="chart")
+                    yield MetricChart("Loss", "loss", id="loss-chart", classes="chart")
+                yield EpochProgress(id="progress")
+                with Vertical(id="bottom"):
+                    yield EpochLog(id="epoch-log")
+                    yield ResultsPanel(id="results")
+        yield Static(
+            "Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small"
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#notice").display = False
+        self.query_one("#form", HyperparamForm).focus_first_error() or self.query_one("#field-hidden_layers").focus()
+
+    # --- form -----------------------------------------------------------------------------------------------------
+    @property
+    def form(self) -> HyperparamForm:
+        return self.query_one("#form", HyperparamForm)
+
+    @on(HyperparamForm.Changed)
+    def _form_changed(self, event: HyperparamForm.Changed) -> None:
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.query_one("#train", Button).disabled = self.running or self.form.config is None
+        self.query_one("#stop", Button).disabled = not self.running
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "train":
+            return not self.running and self.form.config is not None or None
+        if action == "stop":
+            return self.running or None
+        if action == "inspect":
+            return self.summary is not None and self.summary.run_id is not None and not self.running or None
+        return True
+
+    def load_config(self, values: dict[str, Any]) -> None:
+        """Put a config (from a stored run) into the form to tweak and rerun."""
+        self.form.load(values)
+
+    def show_record(self, record: Any) -> None:
+        """Show a stored run on the dashboard: its curves, log and results."""
+        if self.running:
+            return
+        self.load_config(record.config)
+        self.run_config = None
+        self.epochs = list(record.epochs)
+        self.summary = RunSummary.from_record(record)
+        self.confusion, self.mistakes = record.confusion, record.mistakes
+        planned = int(record.config.get("epochs", len(self.epochs) or 1))
+        self.query_one("#run-title", Static).update(
+            f"[b]Run {record.run_id}[/] (stored) · {escape(record.run_config().summary())}"
+        )
+        self._show_notice(self.summary.dataset.fallback if self.summary.dataset else None)
+        log = self.query_one(EpochLog)
+        log.clear()
+        for m in self.epochs:
+            log.epoch(m, planned)
+        self._redraw_charts(planned)
+        self.query_one(EpochProgress).reset(planned, f"{len(self.epochs)} epochs stored")
+        self.query_one(ResultsPanel).show(self.summary)
+        self.refresh_bindings()
+
+    # --- actions --------------------------------------------------------------------------------------------------
+    @on(Button.Pressed, "#train")
+    def action_train(self) -> None:
+        config = self.form.config
+        if self.running:
+            return
+        if config is None:
+            self.form.focus_first_error()
+            self.notify("Fix the highlighted fields first.", severity="warning")
+            return
+        self.running = True
+        self.stop_event = threading.Event()
+        self.recorder = self.app.store.recorder()
+        self.run_config = config
+        self.epochs, self.summary, self.confusion, self.mistakes = [], None, None, ()
+        self.query_one("#run-title", Static).update(f"[b]Training[/] · {escape(config.summary())}")
+        self._show_notice(None)
+        self.query_one(EpochLog).clear()
+        self.query_one(ResultsPanel).update("[dim]Training…[/]")
+        self.query_one(EpochProgress).reset(config.epochs, "starting…")
+        self._redraw_charts(config.epochs)
+        if self.app.size.width < NARROW:
+            self.query_one("#form-pane").display = False
+        self._sync_buttons()
+        self.training = self.run_training(config, self.stop_event, self.recorder)
+
+    @on(Button.Pressed, "#stop")
+    def action_stop(self) -> None:
+        if not self.running:
+            return
+        self.stop_event.set()
+        self.query_one(EpochProgress).note("stopping after the current step…")
+
+    def action_history(self) -> None:
+        from tui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
+
+    def action_inspect(self) -> None:
+        if self.summary is None or self.summary.run_id is None:
+            self.notify("No finished run to inspect yet.", severity="warning")
+            return
+        from tui.screens.run_detail import RunDetailScreen
+
+        self.app.push_screen(RunDetailScreen(self.summary.run_id))
+
+    def action_toggle_form(self) -> None:
+        pane = self.query_one("#form-pane")
+        pane.display = not pane.display
+        if pane.display:
+            self.form.query_one("#field-hidden_layers").focus()
+
+    def action_preset(self) -> None:
+        pane = self.query_one("#form-pane")
+        pane.display = True
+        select = self.form.query_one("#preset")
+        select.focus()
+        select.action_show_overlay()
+
+    def stop_for_quit(self) -> bool:
+        """Ask a running run to stop so the app can quit once it is saved; False when nothing runs."""
+        if not self.running:
+            return False
+        self.quit_when_done = True
+        self.stop_event.set()
+        self.query_one(EpochProgress).note("stopping and saving before quitting…")
+        return True
+
+    # --- the worker -----------------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
+    def run_training(self, config: RunConfig, stop: threading.Event, recorder: Any) -> Any:
+        """Runs on a thread: the only call into training is core.trainer.train(); events go out as messages."""
+        from core.trainer import train
+
+        from tui.threads import limit_backend_threads
+
+        limit_backend_threads()
+
+        def forward(event: Event) -> None:
+            self.post_message(wrap(event))
+
+        result = train(config, on_event=forward, stop=stop, record=recorder)
+        result.run_id = recorder.run_id
+        return result
+
+    @on(Loading)
+    def _loading(self, message: Loading) -> None:
+        self.query_one(EpochProgress).note(f"loading {message.event.dataset} and starting TensorFlow…")
+
+    @on(Started)
+    def _started(self, message: Started) -> None:
+        event = message.event
+        self.summary = RunSummary.started(event, self.recorder.run_id if self.recorder else None)
+        self.query_one("#run-title", Static).update(
+            f"[b]Run {self.summary.run_id}[/] training · {escape(event.config.summary())} · {event.params:,} params"
+            f" · {escape(event.device)}"
+        )
+        self._show_notice(event.dataset.fallback)
+        info = event.dataset
+        self.query_one(EpochLog).note(
+            f"{info.name}: {info.n_train:,} train, {info.n_val:,} val, {info.n_test:,} test · "
+            f"{event.steps_per_epoch} steps per epoch · {event.device} ({event.backend})"
+        )
+        self.query_one(EpochProgress).note("first epoch…")
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        epochs = self.run_config.epochs if self.run_config else message.event.epoch
+        self.query_one(EpochProgress).show(message.event, epochs)
+
+    @on(EpochDone)
+    def _epoch_done(self, message: EpochDone) -> None:
+        self.epochs.append(message.event.metrics)
+        self.query_one(EpochLog).epoch(message.event.metrics, message.event.epochs)
+        self._redraw_charts(message.event.epochs)
+
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
+        event = message.event
+        base = self.summary or RunSummary(run_id=self.recorder.run_id if self.recorder else None)
+        self.summary = base.finished(event)
+        self.confusion, self.mistakes = event.confusion, event.mistakes
+        self.query_one(ResultsPanel).show(self.summary)
+        title = escape(self.run_config.summary()) if self.run_config else ""
+        self.query_one("#run-title", Static).update(f"[b]Run {self.summary.run_id}[/] {event.status} · {title}")
+        log = self.query_one(EpochLog)
+        log.note(f"status: {event.status}" + (f" ({event.message})" if event.message else ""))
+        if event.diagnosis:
+            log.note(f"diagnosis: {event.diagnosis.line}")
+        self.query_one(EpochProgress).note(f"{event.status} in {event.train_seconds:.1f}s")
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "training" or event.state not in (
+            WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED
+        ):
+            return
+        self.running = False
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self.last_run_id = event.worker.result.run_id
+        elif event.state == WorkerState.ERROR:
+            self._worker_failed(event.worker.error)
+        self._sync_buttons()
+        self.query_one("#form-pane").display = True
+        if self.quit_when_done:
+            self.app.exit()
+
+    def _worker_failed(self, error: BaseException | None) -> None:
+        from core.config import ConfigError
+        from core.data import DatasetError
+        from core.store import StoreError
+
+        from tui.screens.error_dialog import ErrorDialog
+
+        titles = {ConfigError: "Invalid config", DatasetError: "Dataset problem", StoreError: "Store problem"}
+        title = next((t for kind, t in titles.items() if isinstance(error, kind)), "Training failed")
+        text = str(error) if isinstance(error, tuple(titles)) else f"{type(error).__name__}: {error}"
+        self.query_one("#run-title", Static).update(f"[b $error]{title}[/]")
+        self.query_one(EpochProgress).note("")
+        self.query_one(ResultsPanel).update(f"[$error]{escape(text)}[/]")
+        if not self.quit_when_done:
+            self.app.push_screen(ErrorDialog(title, text))
+
+    # --- drawing --------------------------------------------------------------------------------------------------
+    def _redraw_charts(self, planned: int) -> None:
+        xs = [m.epoch for m in self.epochs]
+        self.query_one("#acc-chart", MetricChart).set_series(
+            [Series("train", xs, [m.accuracy for m in self.epochs]),
+             Series("val", xs, [m.val_accuracy for m in self.epochs])],
+            planned,
+        )
+        self.query_one("#loss-chart", MetricChart).set_series(
+            [Series("train", xs, [m.loss for m in self.epochs]),
+             Series("val", xs, [m.val_loss for m in self.epochs])],
+            planned,
+        )
+
+    def _show_notice(self, text: str | None) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.update(f"[b]notice:[/] {escape(text)}" if text else "")
+        notice.display = bool(text)

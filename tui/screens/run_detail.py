@@ -1,0 +1,105 @@
+"""One finished run up close: its confusion matrix and the test digits it got wrong, drawn in the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel, RunSummary
+
+__all__ = ["RunDetailScreen"]
+
+
+class RunDetailScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("o", "open", "Open in form"),
+    ]
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(id="run-detail")
+        self.run_id = run_id
+        self.record: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="detail-body", classes="screen-body"):
+            yield Static("", id="detail-title")
+            with Horizontal(id="detail-top"):
+                yield ConfusionMatrix(id="confusion")
+                yield ResultsPanel(id="detail-results")
+            with Vertical(id="mistakes-pane") as pane:
+                pane.border_title = "Misclassified test digits (true→predicted)"
+                yield Static("", id="mistakes-note")
+                yield DigitGrid(id="mistakes")
+        yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        try:
+            self.record = self.app.store.get(self.run_id)
+        except KeyError as err:
+            self.query_one("#detail-title", Static).update(f"[$error]{escape(str(err.args[0]))}[/]")
+            return
+        r = self.record
+        self.sub_title = f"run {r.run_id}"
+        self.query_one("#detail-title", Static).update(
+            f"[b]Run {r.run_id}[/] · {escape(r.run_config().summary())} · {len(r.epochs)}/{r.config.get('epochs')}"
+            " epochs"
+        )
+        self.query_one(ConfusionMatrix).show(r.confusion)
+        self.query_one(ResultsPanel).show(RunSummary.from_record(r))
+        if r.mistakes:
+            self.query_one("#mistakes-note", Static).update(
+                f"loading {len(r.mistakes)} test images from {(r.dataset or {}).get('name', '?')}…"
+            )
+            self.load_digits(r)
+        else:
+            self.query_one("#mistakes-note", Static).update("No misclassified test digits were stored for this run.")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="digits")
+    def load_digits(self, record: Any) -> list[Digit]:
+        """Reading the test images can take a moment (or import Keras for mnist), so it runs off the UI thread."""
+        from core.data import load_dataset
+
+        name = (record.dataset or {}).get("name") or record.config.get("dataset", "mnist")
+        data = load_dataset(name, record.config.get("validation_size", "auto"), normalize=True)
+        images = data.x_test
+        top = float(images.max()) or 1.0
+        return [Digit(images[i] / top, int(t), int(p), int(i)) for i, t, p in record.mistakes if i < len(images)]
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "digits":
+            return
+        note = self.query_one("#mistakes-note", Static)
+        if event.state == WorkerState.SUCCESS:
+            digits = event.worker.result
+            n_test = (self.record.dataset or {}).get("n_test")
+            total = f" of {len(self.record.mistakes)} stored" if len(digits) != len(self.record.mistakes) else ""
+            note.update(f"{len(digits)} shown{total}" + (f" · {n_test:,} test images" if n_test else ""))
+            self.query_one(DigitGrid).set_digits(digits)
+        elif event.state == WorkerState.ERROR:
+            note.update(f"[$error]Could not load the test images: {escape(str(event.worker.error))}[/]")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_open(self) -> None:
+        if self.record is None:
+            return
+        main = self.app.main_screen
+        if main.running:
+            self.notify("A run is training: stop it before opening another config.", severity="warning")
+            return
+        stack = self.app.screen_stack
+        for _ in range(len(stack) - 1 - stack.index(main)):
+            self.app.pop_screen()
+        main.show_record(self.record)

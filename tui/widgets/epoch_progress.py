@@ -1,0 +1,37 @@
+"""Progress inside the current epoch: step, ETA and throughput, updated at a bounded rate."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, ProgressBar
+
+from core.events import BatchProgress
+
+__all__ = ["EpochProgress"]
+
+
+class EpochProgress(Horizontal):
+    """A bar for the steps of one epoch with the figures Keras prints beside it."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("Epoch -/-", id="progress-epoch")
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
+        yield Label("", id="progress-stats")
+
+    def reset(self, epochs: int, text: str = "") -> None:
+        self.epochs = epochs
+        self.query_one("#progress-epoch", Label).update(f"Epoch -/{epochs}")
+        self.query_one("#progress-bar", ProgressBar).update(total=1, progress=0)
+        self.query_one("#progress-stats", Label).update(text)
+
+    def show(self, event: BatchProgress, epochs: int) -> None:
+        self.query_one("#progress-epoch", Label).update(f"Epoch {event.epoch}/{epochs}")
+        self.query_one("#progress-bar", ProgressBar).update(total=event.steps, progress=event.step)
+        self.query_one("#progress-stats", Label).update(
+            f"{event.step}/{event.steps} · ETA {event.eta_seconds:.1f}s · {event.samples_per_second:,.0f} img/s"
+            f" · loss {event.loss:.4f}"
+        )
+
+    def note(self, text: str) -> None:
+        self.query_one("#progress-stats", Label).update(text)

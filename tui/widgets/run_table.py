@@ -1,0 +1,171 @@
+"""The table of stored runs: sortable, with a multi-selection for overlaying curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+__all__ = ["RunTable", "SORT_COLUMNS"]
+
+#: (column key, heading, value used for sorting)
+_COLUMNS: list[tuple[str, str]] = [
+    ("sel", " "),
+    ("id", "id"),
+    ("status", "status"),
+    ("model", "model"),
+    ("opt", "optimizer"),
+    ("lr", "lr"),
+    ("bs", "batch"),
+    ("ep", "epochs"),
+    ("val", "val acc"),
+    ("test", "test acc"),
+    ("time", "time"),
+    ("started", "started"),
+    ("dataset", "dataset"),
+]
+SORT_COLUMNS = ("id", "val", "test", "time", "status", "model")
+_DESCENDING = frozenset({"val", "test"})
+_STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yellow", "diverged": "red",
+                 "failed": "red", "interrupted": "yellow", "running": "cyan"}
+
+
+def _model(config: dict[str, Any]) -> str:
+    units = config.get("hidden_units")
+    widths = "x".join(map(str, units)) if isinstance(units, list) else str(units)
+    return f"{config.get('hidden_layers')}x{widths} {config.get('activation', '')}"
+
+
+def _acc(value: float | None) -> Text:
+    return Text("-" if value is None else f"{value:.4f}", justify="right")
+
+
+class RunTable(DataTable):
+    """Rows are runs; space marks runs for the overlay, `s` cycles the sort column."""
+
+    BINDINGS = [
+        Binding("space", "toggle_select", "Select"),
+        Binding("s", "cycle_sort", "Sort"),
+        Binding("S", "reverse_sort", "Reverse", show=False),
+    ]
+
+    class SelectionChanged(Message):
+        def __init__(self, table: RunTable, run_ids: list[int]) -> None:
+            super().__init__()
+            self.table = table
+            self.run_ids = run_ids
+
+        @property
+        def control(self) -> RunTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.records: dict[int, Any] = {}
+        self.selected: list[int] = []
+        self.sort_column = "id"
+        self.sort_reverse = False
+
+    def on_mount(self) -> None:
+        for key, heading in _COLUMNS:
+            self.add_column(heading, key=key)
+
+    def set_records(self, records: Sequence[Any]) -> None:
+        """Show these runs, keeping the cursor on the same run where it still exists."""
+        current = self.current_run_id
+        self.records = {r.run_id: r for r in records}
+        self.selected = [i for i in self.selected if i in self.records]
+        self.clear()
+        for r in records:
+            c = r.config
+            status = Text(r.status, style=_STATUS_STYLE.get(r.status, ""))
+            self.add_row(
+                self._mark(r.run_id),
+                Text(str(r.run_id), justify="right"),
+                status,
+                _model(c),
+                c.get("optimizer", ""),
+                Text(f"{c.get('learning_rate', 0):.2g}", justify="right"),
+                Text(str(c.get("batch_size", "")), justify="right"),
+                Text(f"{len(r.epochs)}/{c.get('epochs', '')}", justify="right"),
+                _acc(r.val_accuracy),
+                _acc(r.test_accuracy),
+                Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
+                r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
+                (r.dataset or {}).get("name", c.get("dataset", "")),
+                key=str(r.run_id),
+            )
+        self._sort()
+        if current is not None and current in self.records:
+            self.move_cursor(row=self.get_row_index(str(current)))
+
+    def _mark(self, run_id: int) -> Text:
+        if run_id in self.selected:
+            return Text(f"{self.selected.index(run_id) + 1}", style="bold reverse")
+        return Text(" ")
+
+    @property
+    def current_run_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - an empty or resetting table has no cursor row
+            return None
+        return int(key.value) if key.value is not None else None
+
+    def action_toggle_select(self) -> None:
+        run_id = self.current_run_id
+        if run_id is None:
+            return
+        if run_id in self.selected:
+            self.selected.remove(run_id)
+        else:
+            self.selected.append(run_id)
+        for rid in self.records:
+            self.update_cell(str(rid), "sel", self._mark(rid))
+        self.post_message(self.SelectionChanged(self, list(self.selected)))
+
+    def action_cycle_sort(self) -> None:
+        index = SORT_COLUMNS.index(self.sort_column) if self.sort_column in SORT_COLUMNS else -1
+        self.sort_column = SORT_COLUMNS[(index + 1) % len(SORT_COLUMNS)]
+        self.sort_reverse = self.sort_column in _DESCENDING
+        self._sort()
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._sort()
+
+    @property
+    def sort_text(self) -> str:
+        return f"sorted by {dict(_COLUMNS)[self.sort_column]} ({'descending' if self.sort_reverse else 'ascending'})"
+
+    def sort_by(self, column: str) -> None:
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, column in _DESCENDING
+        self._sort()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key != "sel":
+            self.sort_by(key)
+
+    def _sort(self) -> None:
+        def value(cell: Any) -> Any:
+            text = cell.plain if isinstance(cell, Text) else str(cell)
+            if text == "-":
+                return (1, 0.0, "")
+            try:
+                return (0, float(text.rstrip("s").split("/")[0]), "")
+            except ValueError:
+                return (0, 0.0, text)
+
+        if self.row_count:
+            self.sort(self.sort_column, key=value, reverse=self.sort_reverse)
+        self.border_title = f"Runs ({len(self.records)}) · {self.sort_text}"
