@@ -95,6 +95,8 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
     parser.add_argument("--raw-pixels", dest="normalize", action="store_const", const=False, default=None,
                         help="feed raw 0-255 pixels as the tutorial did (default: scale to [0, 1])")
+    parser.add_argument("--normalize", dest="normalize", action="store_const", const=True,
+                        help="scale pixels to [0, 1] (the default; overrides a preset's raw pixels)")
     parser.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
 
 
@@ -145,7 +147,35 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_number(int), default=8000)
     serve.add_argument("--store", metavar="URL")
 
+    add_sweep_parsers(sub)
     return parser
+
+
+def add_sweep_parsers(sub: Any) -> None:
+    """`sweep`, `worker` and `studies`; their code (core.sweep_cli) is imported only when one runs."""
+    sweep = sub.add_parser("sweep", help="search hyperparameters with Optuna (grid, random, TPE) over a space file")
+    sweep.add_argument("--space", metavar="FILE.toml", required=True, help="the search space ([space], [fixed], [sweep])")
+    sweep.add_argument("--algorithm", choices=["grid", "random", "tpe"], help="search algorithm (default tpe)")
+    sweep.add_argument("--trials", type=_number(int), metavar="N", help="trial budget (default 20; grid: every point)")
+    sweep.add_argument("--timeout", type=_number(float), metavar="S", help="time budget in seconds")
+    sweep.add_argument("--pruner", choices=["none", "median", "hyperband"], help="stop hopeless trials early")
+    sweep.add_argument("--objective", choices=["val_accuracy", "val_loss", "test_macro_f1"],
+                       help="what to optimize (default val_accuracy)")
+    sweep.add_argument("--workers", type=_number(int), metavar="N", help="worker processes on this machine (default 1)")
+    sweep.add_argument("--seed", type=_number(int), help="sampler seed (default 0)")
+    sweep.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
+    sweep.add_argument("--study", metavar="NAME", help="study name (default sweep-DATE-TIME)")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object with every trial as the last line")
+
+    worker = sub.add_parser("worker", help="take trials of a sweep until it has none left (any host)")
+    worker.add_argument("--store", metavar="URL", help="the sweep's store (default: $HPTUNE_STORE)")
+    worker.add_argument("--study", metavar="NAME", required=True, help="the sweep's study name")
+    worker.add_argument("--log", metavar="FILE", help="append a JSON line per trial started and ended")
+    worker.add_argument("--quiet", action="store_true", help="print errors only")
+
+    studies = sub.add_parser("studies", help="list the studies (sweeps and runs) in a store")
+    studies.add_argument("--store", metavar="URL")
+    studies.add_argument("--json", action="store_true")
 
 
 # --- output -----------------------------------------------------------------------------------------------------
@@ -347,7 +377,19 @@ def cmd_presets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "runs": cmd_runs, "show": cmd_show, "presets": cmd_presets}
+def _sweep_command(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
+    def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+        from core import sweep_cli
+
+        return getattr(sweep_cli, name)(args, out, err)
+
+    return command
+
+
+COMMANDS = {
+    "run": cmd_run, "runs": cmd_runs, "show": cmd_show, "presets": cmd_presets,
+    "sweep": _sweep_command("cmd_sweep"), "worker": _sweep_command("cmd_worker"), "studies": _sweep_command("cmd_studies"),
+}
 
 
 def main(argv: Sequence[str] | None = None, frontends: dict[str, Frontend] | None = None,

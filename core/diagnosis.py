@@ -11,6 +11,8 @@ from core.events import Diagnosis, EpochMetrics
 TURN_MARGIN = 0.05
 #: Training accuracy below this after the curve flattened means the model is too small or too constrained.
 UNDERFIT_ACCURACY = 0.90
+#: Training accuracy this far above validation accuracy, once the curves level off, is memorising, not learning.
+GAP = 0.05
 #: Validation accuracy gain per epoch, over the last epochs, that still counts as improving.
 IMPROVING_SLOPE = 0.002
 
@@ -64,6 +66,14 @@ def diagnose(epochs: Sequence[EpochMetrics], diverged: bool = False) -> Diagnosi
     train_slope = _slope([e.accuracy for e in window])
     if val_slope > IMPROVING_SLOPE or (train_slope > IMPROVING_SLOPE and val_slope > 0):
         return Diagnosis("train longer", "validation accuracy is still rising: train for more epochs")
+    if last.accuracy - last.val_accuracy > GAP:
+        since = next(e.epoch for e in epochs if e.accuracy - e.val_accuracy > GAP)
+        return Diagnosis(
+            "overfitting",
+            f"training accuracy {last.accuracy:.1%} but validation {last.val_accuracy:.1%}: the network memorises the"
+            " training images; add dropout, use fewer units, or train on more data",
+            since_epoch=since,
+        )
     if last.accuracy < UNDERFIT_ACCURACY:
         return Diagnosis(
             "underfitting",

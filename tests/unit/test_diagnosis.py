@@ -52,3 +52,12 @@ def test_too_few_epochs() -> None:
 def test_best_epoch_is_lowest_val_loss() -> None:
     assert best_epoch(curves([1, 1, 1], [0, 0, 0], [0.5, 0.3, 0.4], [0, 0, 0])) == 2
     assert best_epoch([]) is None
+
+
+def test_a_wide_gap_on_level_curves_is_overfitting() -> None:
+    n = 40
+    acc = [min(1.0, 0.5 + 0.1 * i) for i in range(n)]
+    val_acc = [min(0.87, 0.5 + 0.08 * i) for i in range(n)]
+    result = diagnose(curves([0.01] * n, acc, [1.9 - 0.001 * i for i in range(n)], val_acc))
+    assert result.label == "overfitting" and "memorises" in result.advice
+    assert result.since_epoch == next(i + 1 for i in range(n) if acc[i] - val_acc[i] > 0.05)
