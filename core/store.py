@@ -95,6 +95,16 @@ def redact(location: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", location)
 
 
+def _with_driver(url: str) -> str:
+    """SQLAlchemy 2.1 reads postgresql:// as psycopg 3; use psycopg2 (a dependency) when psycopg 3 is absent."""
+    import importlib.util
+
+    if url.startswith(("postgresql://", "postgres://")) and importlib.util.find_spec("psycopg") is None:
+        if importlib.util.find_spec("psycopg2") is not None:
+            return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
 def _proc_start(pid: int) -> str | None:
     """A process's start time (Linux), so a reused pid is not mistaken for the run's own process."""
     try:
@@ -215,13 +225,15 @@ class Store:
 
         if is_url(location):
             try:
-                return optuna.storages.RDBStorage(
-                    location,
-                    heartbeat_interval=int(os.environ.get("HPTUNE_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)),
-                    grace_period=int(os.environ.get("HPTUNE_HEARTBEAT_GRACE", HEARTBEAT_GRACE)),
-                    heartbeat_stale_trial_callback=retry_callback(),
-                    engine_kwargs={"pool_pre_ping": True},
-                )
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat_interval
+                    return optuna.storages.RDBStorage(
+                        _with_driver(location),
+                        heartbeat_interval=int(os.environ.get("HPTUNE_HEARTBEAT_INTERVAL", HEARTBEAT_INTERVAL)),
+                        grace_period=int(os.environ.get("HPTUNE_HEARTBEAT_GRACE", HEARTBEAT_GRACE)),
+                        heartbeat_stale_trial_callback=retry_callback(),
+                        engine_kwargs={"pool_pre_ping": True},
+                    )
             except Exception as err:  # noqa: BLE001 - driver and connection errors come in many types
                 raise StoreError(f"store {redact(location)}: cannot connect ({redact(str(err).splitlines()[0])})") from None
         path = Path(location).expanduser()

@@ -1,0 +1,538 @@
+"""Sweeps: Optuna studies whose trials are hptune runs. Optuna's samplers, pruners and storages do the work.
+
+A sweep is a study in the run store with its search space and settings as a study user attribute, so a worker
+on any host needs only the store URL and the study name. Its trials are queued up front as WAITING trials (every
+grid point, or one empty slot per budgeted trial that the sampler fills when a worker takes it), and workers
+take them with Optuna's own atomic WAITING -> RUNNING pop: each point runs exactly once however many workers
+share the study, and the budget is never overshot. Only a sweep with a time budget alone creates trials as it
+goes.
+
+A worker that dies mid-trial leaves a RUNNING trial behind: with a PostgreSQL store Optuna's heartbeat fails it,
+with the journal store the pid (or, from another host, the heartbeat attribute) does; either way
+`core.store.retry_callback` queues its params once more, and the failed trial keeps its finished epochs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.config import ConfigError, RunConfig
+from core.events import EpochEnded, EpochMetrics, Event
+from core.space import SearchSpace, SweepSettings
+from core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record
+
+log = logging.getLogger(__name__)
+
+#: Study user attribute a stop request sets; workers see it between trials and at every epoch end.
+STOP_ATTR = "hptune_stop"
+#: Seconds an idle worker waits between looks at trials still running elsewhere (which may fail and come back).
+POLL_SECONDS = 1.0
+
+
+class SweepError(Exception):
+    """The sweep cannot be created or found; the message says why."""
+
+
+# --- creating and reading ---------------------------------------------------------------------------------------
+
+def create_sweep(store: Store, name: str, space: SearchSpace, settings: SweepSettings) -> int:
+    """Create the study with its settings and queue its trials; returns how many were queued."""
+    import optuna
+
+    points = space.grid() if settings.algorithm == "grid" else None  # ConfigError for an unstepped range
+    if settings.algorithm != "grid" and settings.trials is None and settings.timeout is None:
+        raise ConfigError("trials: give a trial budget (--trials) or a time budget (--timeout)", "trials")
+    with store._lock:
+        if any(s.study_name == name for s in store.storage.get_all_studies()):
+            raise SweepError(
+                f"study {name!r} already exists in {store.display}; choose another --study, or run"
+                f" `hptune worker --study {name}` to add workers to it"
+            )
+        study = store.study(name, settings.direction)
+        deadline = time.time() + settings.timeout if settings.timeout else None
+        study.set_user_attr(SWEEP_ATTR, {
+            "space": space.model_dump(mode="json"),
+            "settings": settings.model_dump(mode="json"),
+            "created": time.time(),
+            "deadline": deadline,
+        })
+        if points is not None:
+            queued = points[: settings.trials] if settings.trials else points
+        else:
+            queued = [{}] * (settings.trials or 0)  # empty slots: the sampler fills each when a worker takes it
+        with _quiet():
+            for params in queued:
+                study.enqueue_trial(params)
+        log.info("sweep %s: %d trials queued (%s)", name, len(queued), optuna.__version__)
+        return len(queued)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep as stored: its study's name, space, settings and time budget."""
+
+    name: str
+    study_id: int
+    space: SearchSpace
+    settings: SweepSettings
+    deadline: float | None
+    stopped: bool
+
+
+def load_sweep(store: Store, name: str) -> Sweep:
+    with store._lock:
+        for frozen in store.storage.get_all_studies():
+            if frozen.study_name == name:
+                break
+        else:
+            raise SweepError(f"no study {name!r} in {store.display}; `hptune studies` lists them")
+        attrs = frozen.user_attrs
+    meta = attrs.get(SWEEP_ATTR)
+    if not meta:
+        raise SweepError(f"study {name!r} in {store.display} is not a sweep (it has no search space)")
+    return Sweep(
+        name=name,
+        study_id=frozen._study_id,
+        space=SearchSpace.model_validate(meta["space"]),
+        settings=SweepSettings.model_validate(meta["settings"]),
+        deadline=meta.get("deadline"),
+        stopped=bool(attrs.get(STOP_ATTR)),
+    )
+
+
+def request_stop(store: Store, name: str) -> None:
+    """Ask every worker of the sweep, on any host, to stop: running trials end at their next epoch end."""
+    sweep = load_sweep(store, name)
+    with store._lock:
+        store.storage.set_study_user_attr(sweep.study_id, STOP_ATTR, True)
+
+
+def _stop_requested(store: Store, study_id: int) -> bool:
+    with store._lock:
+        return bool(store.storage.get_study_user_attrs(study_id).get(STOP_ATTR))
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One trial of a sweep, for tables, charts and JSON."""
+
+    number: int
+    run_id: int
+    state: str  # Optuna's: WAITING, RUNNING, COMPLETE, PRUNED, FAIL
+    status: str  # the run's: completed, pruned, stopped, interrupted, failed, ...
+    params: dict[str, Any]
+    value: float | None
+    epochs: tuple[EpochMetrics, ...]
+    retry_of: int | None = None
+    worker: str | None = None
+    message: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("COMPLETE", "PRUNED", "FAIL")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "run_id": self.run_id,
+            "state": self.state,
+            "status": self.status,
+            "params": self.params,
+            "value": _finite(self.value),
+            "epochs": [{k: _finite(v) for k, v in e.to_dict().items()} for e in self.epochs],
+            "retry_of": self.retry_of,
+            "worker": self.worker,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class SweepSnapshot:
+    """A sweep's state at one moment, read from the store (the same for a local or a remote sweep)."""
+
+    sweep: Sweep
+    trials: tuple[TrialRow, ...]
+
+    @property
+    def best(self) -> TrialRow | None:
+        done = [t for t in self.trials if t.state == "COMPLETE" and t.value is not None and math.isfinite(t.value)]
+        if not done:
+            return None
+        maximize = self.sweep.settings.direction == "maximize"
+        return (max if maximize else min)(done, key=lambda t: (t.value, -t.number) if maximize else (t.value, t.number))
+
+    def count(self, *states: str) -> int:
+        return sum(t.state in states for t in self.trials)
+
+    @property
+    def finished(self) -> bool:
+        """No trial is queued or running (or the sweep was stopped and none is running)."""
+        running = self.count("RUNNING")
+        return running == 0 and (self.count("WAITING") == 0 or self.sweep.stopped or self.past_deadline)
+
+    @property
+    def past_deadline(self) -> bool:
+        return self.sweep.deadline is not None and time.time() >= self.sweep.deadline
+
+    def best_config(self) -> RunConfig | None:
+        best = self.best
+        return self.sweep.space.config(best.params) if best else None
+
+    def to_dict(self) -> dict[str, Any]:
+        best = self.best
+        return {
+            "study": self.sweep.name,
+            "algorithm": self.sweep.settings.algorithm,
+            "pruner": self.sweep.settings.pruner,
+            "objective": self.sweep.settings.objective,
+            "direction": self.sweep.settings.direction,
+            "counts": {s.lower(): self.count(s) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")},
+            "trials": [t.to_dict() for t in self.trials],
+            "best": None if best is None else {**best.to_dict(), "config": self.best_config().model_dump()},  # type: ignore[union-attr]
+        }
+
+
+def snapshot(store: Store, name: str) -> SweepSnapshot:
+    """Read a sweep's trials; running trials whose process died are failed (and queued again) on the way."""
+    sweep = load_sweep(store, name)
+    with store._lock:
+        frozen = next(s for s in store.storage.get_all_studies() if s._study_id == sweep.study_id)
+        rows = []
+        for trial in store.storage.get_all_trials(sweep.study_id, deepcopy=False):
+            if trial.state.name == "RUNNING":
+                trial = store._mark_if_interrupted(trial, frozen)
+            rows.append(_row(sweep, trial))
+    return SweepSnapshot(sweep, tuple(rows))
+
+
+def _row(sweep: Sweep, trial: Any) -> TrialRow:
+    record = _record(sweep.name, trial)
+    attrs = trial.user_attrs
+    state = trial.state.name
+    status = record.status if "status" in attrs or state != "RUNNING" else "starting"
+    if state == "WAITING":
+        status = "queued"
+    return TrialRow(
+        number=trial.number,
+        run_id=trial._trial_id,
+        state=state,
+        status=status,
+        params=sweep.space.decode(dict(trial.params) or dict(trial.system_attrs.get("fixed_params", {}))),
+        value=trial.value if state in ("COMPLETE", "PRUNED") else None,
+        epochs=tuple(record.epochs),
+        retry_of=trial.system_attrs.get("failed_trial"),
+        worker=f"{attrs['host']}:{attrs['pid']}" if "host" in attrs and "pid" in attrs else None,
+        message=attrs.get("message"),
+    )
+
+
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+# --- the worker -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrialStarted:
+    number: int
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TrialEnded:
+    number: int
+    state: str
+    status: str
+    params: dict[str, Any]
+    value: float | None
+    epochs: int
+    message: str | None = None
+
+
+TrialEvent = TrialStarted | TrialEnded
+
+
+def make_sampler(settings: SweepSettings, number: int) -> Any:
+    """A sampler seeded by the sweep's seed and the trial number: one worker repeats, several never collide."""
+    import optuna
+
+    seed = None if settings.seed is None else (settings.seed * 100_003 + number) % 2**32
+    if settings.algorithm == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=settings.startup_trials)
+    return optuna.samplers.RandomSampler(seed=seed)  # grid points are queued with their params: never sampled
+
+
+def make_pruner(settings: SweepSettings, space: SearchSpace) -> Any:
+    import optuna
+
+    if settings.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=settings.startup_trials, n_warmup_steps=0)
+    if settings.pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, space.max_epochs), reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+class _Heartbeat:
+    """Optuna's RDB heartbeat for one trial (what Study.optimize runs), so a dead worker's trial goes stale."""
+
+    def __init__(self, storage: Any, trial_id: int) -> None:
+        self.storage, self.trial_id = storage, trial_id
+        getter = getattr(storage, "get_heartbeat_interval", None)
+        self.interval = getter() if getter else None
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Heartbeat:
+        if self.interval:
+            self.storage.record_heartbeat(self.trial_id)
+            self._thread = threading.Thread(target=self._beat, name="hptune-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.interval):
+            try:
+                self.storage.record_heartbeat(self.trial_id)
+            except Exception as err:  # noqa: BLE001 - a lost beat is retried at the next interval
+                log.warning("heartbeat of trial %s failed: %s", self.trial_id, err)
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+@dataclass
+class SweepWorker:
+    """Takes trials of one sweep until none is left, the budget is spent or a stop is requested.
+
+    `stop` ends it from this process (the running trial stops at once, as a stopped run); `request_stop` ends
+    every worker of the sweep. `log_path` appends a JSON line per trial started and ended (an execution log).
+    """
+
+    store: Store
+    name: str
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_trial: Callable[[TrialEvent], None] | None = None
+    on_event: Callable[[Event], None] | None = None
+    log_path: str | Path | None = None
+    poll_seconds: float = POLL_SECONDS
+    trials_run: int = 0
+
+    def run(self) -> int:
+        """Work until the sweep has nothing left for this worker; returns the number of trials it ran."""
+        import optuna
+
+        sweep = load_sweep(self.store, self.name)
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)  # "retracing" notices: a new model per trial is the point
+        with _quiet():
+            study = optuna.load_study(
+                study_name=self.name, storage=self.store.storage, pruner=make_pruner(sweep.settings, sweep.space)
+            )
+        while not self.stop.is_set():
+            if _stop_requested(self.store, sweep.study_id) or (sweep.deadline and time.time() >= sweep.deadline):
+                break
+            self._reap(study, sweep)
+            trial_id = self._claim(study)
+            if trial_id is None:
+                if sweep.settings.trials is None and sweep.settings.algorithm != "grid":
+                    with self.store._lock:
+                        trial_id = study._storage.create_new_trial(study._study_id)  # time budget: one more
+                elif self._running_elsewhere(study):
+                    self.stop.wait(self.poll_seconds)  # it may fail and come back as a retry
+                    continue
+                else:
+                    break
+            self._run_trial(study, sweep, trial_id)
+            self.trials_run += 1
+        return self.trials_run
+
+    # -- taking trials --
+    def _claim(self, study: Any) -> int | None:
+        """Optuna's WAITING -> RUNNING pop: the storage lets exactly one worker win each trial."""
+        import optuna
+
+        with self.store._lock:
+            waiting = study._storage.get_all_trials(
+                study._study_id, deepcopy=False, states=(optuna.trial.TrialState.WAITING,)
+            )
+            for trial in waiting:
+                try:
+                    if study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.RUNNING):
+                        return trial._trial_id
+                except optuna.exceptions.UpdateFinishedTrialError:
+                    continue
+        return None
+
+    def _running_elsewhere(self, study: Any) -> bool:
+        import optuna
+
+        with self.store._lock:
+            return bool(study._storage.get_all_trials(
+                study._study_id, deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)
+            ))
+
+    def _reap(self, study: Any, sweep: Sweep) -> None:
+        """Fail the trials of dead workers so that their params are run again (once)."""
+        import optuna
+
+        with self.store._lock:
+            if getattr(self.store.storage, "get_heartbeat_interval", lambda: None)():
+                with _quiet():
+                    optuna.storages.fail_stale_trials(study)  # RDB: Optuna's heartbeat and retry callback
+                return
+            frozen = next(s for s in self.store.storage.get_all_studies() if s._study_id == sweep.study_id)
+            for trial in study._storage.get_all_trials(
+                study._study_id, deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)
+            ):
+                if "status" not in trial.user_attrs and trial.datetime_start is not None:
+                    # taken by a worker that died before it could write who it is
+                    age = time.time() - trial.datetime_start.timestamp()
+                    if age > STALE_SECONDS:
+                        self.store.storage.set_trial_user_attr(trial._trial_id, "status", "running")
+                        self.store.storage.set_trial_user_attr(trial._trial_id, "heartbeat", 0)
+                        trial = self.store.storage.get_trial(trial._trial_id)
+                self.store._mark_if_interrupted(trial, frozen)
+
+    # -- running one --
+    def _run_trial(self, study: Any, sweep: Sweep, trial_id: int) -> None:
+        import optuna
+
+        from core.data import DatasetError
+        from core.trainer import train
+
+        TrialState = optuna.trial.TrialState
+        with self.store._lock:
+            number = self.store.storage.get_trial(trial_id).number
+            study.sampler = make_sampler(sweep.settings, number)
+            trial = optuna.trial.Trial(study, trial_id)
+            for key, value in {
+                "host": socket.gethostname(), "pid": os.getpid(), "proc_start": _proc_start(os.getpid()),
+                "heartbeat": time.time(), "status": "running",
+            }.items():
+                self.store.storage.set_trial_user_attr(trial_id, key, value)
+
+        values: dict[str, Any] = {}
+        with _Heartbeat(self.store.storage, trial_id):
+            try:
+                values = sweep.space.suggest(trial)
+                self._log("start", number, trial_id, values)
+                self._emit(TrialStarted(number, values))
+                config = sweep.space.config(values)
+            except ConfigError as err:
+                self._end(study, trial, number, values, TrialState.FAIL, None,
+                          "invalid", f"invalid point: {err}", 0)
+                return
+            metric = "val_loss" if sweep.settings.objective == "val_loss" else "val_accuracy"
+            recorder = self.store.recorder(study=self.name, trial=trial, metric=metric)
+            run_stop = threading.Event()
+            pruned_at: list[int] = []
+            use_pruner = sweep.settings.pruner != "none"
+
+            def on_event(event: Event) -> None:
+                if self.stop.is_set():
+                    run_stop.set()
+                if isinstance(event, EpochEnded):
+                    if use_pruner and event.metrics.epoch < event.epochs and trial.should_prune():
+                        pruned_at.append(event.metrics.epoch)
+                        run_stop.set()
+                    elif _stop_requested(self.store, sweep.study_id):
+                        run_stop.set()
+                if self.on_event is not None:
+                    self.on_event(event)
+
+            try:
+                result = train(config, on_event=on_event, stop=run_stop, record=recorder)
+            except (ConfigError, DatasetError) as err:
+                self._end(study, trial, number, values, TrialState.FAIL, None, "failed", str(err), 0)
+                if isinstance(err, DatasetError):
+                    raise
+                return
+            except BaseException:
+                self._end(study, trial, number, values, TrialState.FAIL, None, "failed", "the worker stopped", 0)
+                raise
+
+        epochs = len(result.epochs)
+        if pruned_at:
+            message = f"pruned at epoch {pruned_at[0]} by the {sweep.settings.pruner} pruner"
+            self._end(study, trial, number, values, TrialState.PRUNED, None, "pruned", message, epochs)
+        elif result.status in ("completed", "early-stopped"):
+            value = objective_value(result, sweep.settings.objective)
+            if value is None:
+                self._end(study, trial, number, values, TrialState.FAIL, None, "failed", "no objective value", epochs)
+            else:
+                self._end(study, trial, number, values, TrialState.COMPLETE, value, result.status, None, epochs)
+        else:  # stopped by the user, diverged or failed: the run's own status and message are already saved
+            self._end(study, trial, number, values, TrialState.FAIL, None, result.status, result.message, epochs)
+
+    def _end(self, study: Any, trial: Any, number: int, params: dict[str, Any], state: Any, value: float | None,
+             status: str, message: str | None, epochs: int) -> None:
+        with self.store._lock:
+            if status in ("pruned", "invalid") or (message and status == "failed"):
+                self.store.storage.set_trial_user_attr(trial._trial_id, "status", status)
+                if message:
+                    self.store.storage.set_trial_user_attr(trial._trial_id, "message", message)
+            with _quiet():
+                if value is not None:
+                    study.tell(trial, value)
+                else:
+                    study.tell(trial, state=state)
+            final = self.store.storage.get_trial(trial._trial_id)
+        self._log("end", number, trial._trial_id, params, state=final.state.name, value=final.value)
+        self._emit(TrialEnded(number, final.state.name, status, params, final.value, epochs, message))
+
+    def _emit(self, event: TrialEvent) -> None:
+        if self.on_trial is not None:
+            self.on_trial(event)
+
+    def _log(self, what: str, number: int, trial_id: int, params: dict[str, Any], **extra: Any) -> None:
+        if self.log_path is None:
+            return
+        line = {"event": what, "trial": number, "trial_id": trial_id, "params": params, "host": socket.gethostname(),
+                "pid": os.getpid(), "time": time.time(), **extra}
+        with open(self.log_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, default=_finite) + "\n")
+
+
+def objective_value(result: Any, objective: str) -> float | None:
+    """The score of a finished run: the metric of the weights it ended with (the best epoch's if it stopped
+    early and restored them), or its test macro-F1."""
+    if objective == "test_macro_f1":
+        return result.test_macro_f1
+    if not result.epochs:
+        return None
+    epoch = result.epochs[-1]
+    if result.status == "early-stopped" and result.best_epoch:
+        epoch = next((e for e in result.epochs if e.epoch == result.best_epoch), epoch)
+    value = getattr(epoch, objective)
+    return value if math.isfinite(value) else None
+
+
+class _quiet:
+    """Silence Optuna's experimental-feature warnings inside a block (heartbeat and retry are 'experimental')."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
+
+
+__all__ = [
+    "Sweep", "SweepError", "SweepSnapshot", "SweepWorker", "TrialEnded", "TrialRow", "TrialStarted", "create_sweep",
+    "load_sweep", "make_pruner", "make_sampler", "objective_value", "request_stop", "snapshot",
+]
