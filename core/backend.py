@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from types import ModuleType
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _keras: ModuleType | None = None
@@ -19,10 +26,34 @@ def import_keras() -> ModuleType:
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
             os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # the JAX equivalent
-            import keras
+            with native_logs_captured():
+                import keras
 
+                keras.ops.add(1, 1)  # the first op starts the runtime, which logs its start-up notices
             _keras = keras
         return _keras
+
+
+@contextlib.contextmanager
+def native_logs_captured() -> Iterator[None]:
+    """TensorFlow's C++ start-up notices (oneDNN, CUDA probing) go straight to file descriptor 2, past Python's
+    logging and TF_CPP_MIN_LOG_LEVEL; keep them off the user's terminal and hand them to logging at debug level."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode(errors="replace").splitlines():
+                log.debug("backend: %s", line)
 
 
 def backend_name() -> str:
@@ -32,6 +63,14 @@ def backend_name() -> str:
 def device_name() -> str:
     """The device that trains: 'CPU' or the GPU's name, asked of whichever backend Keras runs on."""
     backend = backend_name()
+    try:
+        with native_logs_captured():
+            return _device_name(backend)
+    except Exception:  # noqa: BLE001 - a device query must never stop training; CPU is the safe answer
+        return "CPU"
+
+
+def _device_name(backend: str) -> str:
     try:
         if backend == "tensorflow":
             import tensorflow as tf
