@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,37 @@ def run_tui(args: argparse.Namespace) -> int:
     except StoreError as err:
         sys.stderr.write(f"hptune: {err}\n")
         return 1
-    app = make_app(store, config)
-    app.run()
+    with native_stderr_to_log():
+        app = make_app(store, config)
+        app.run()
     return app.return_code or 0
+
+
+@contextlib.contextmanager
+def native_stderr_to_log() -> Iterator[Path | None]:
+    """TensorFlow's C++ runtime writes log lines straight to file descriptor 2, where Textual draws the screen.
+    Give Textual its own handle on the terminal and point descriptor 2 at a log file while the app runs."""
+    if not sys.__stderr__ or not sys.__stderr__.isatty():
+        yield None
+        return
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "hptune"
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        log_file = open(state / "tui-stderr.log", "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        yield None
+        return
+    saved_fd = os.dup(2)
+    terminal = os.fdopen(os.dup(2), "w", encoding=sys.__stderr__.encoding, errors="replace")
+    saved_streams = sys.__stderr__, sys.stderr
+    sys.__stderr__ = sys.stderr = terminal
+    os.dup2(log_file.fileno(), 2)
+    try:
+        yield state / "tui-stderr.log"
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        sys.__stderr__, sys.stderr = saved_streams
+        terminal.close()
+        log_file.close()

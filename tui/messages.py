@@ -12,23 +12,23 @@ from core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinish
 __all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "wrap"]
 
 
-class TrainingMessage(Message):
-    """A core event from the training worker."""
+class TrainingMessage(Message, bubble=False):
+    """A core event from the training worker, for the screen that started it (it does not bubble)."""
 
     def __init__(self, event: Event) -> None:
         super().__init__()
         self.event = event
 
 
-class Loading(TrainingMessage):
+class Loading(TrainingMessage, bubble=False):
     event: DataLoading
 
 
-class Started(TrainingMessage):
+class Started(TrainingMessage, bubble=False):
     event: RunStarted
 
 
-class Progress(TrainingMessage):
+class Progress(TrainingMessage, bubble=False):
     """Progress inside an epoch. Queued ones collapse into the newest, so a busy UI never falls behind."""
 
     event: BatchProgress
@@ -37,11 +37,11 @@ class Progress(TrainingMessage):
         return isinstance(message, Progress)
 
 
-class EpochDone(TrainingMessage):
+class EpochDone(TrainingMessage, bubble=False):
     event: EpochEnded
 
 
-class Finished(TrainingMessage):
+class Finished(TrainingMessage, bubble=False):
     event: RunFinished
 
 

@@ -44,7 +44,7 @@ class HistoryScreen(Screen[None]):
                 yield MetricChart("Validation accuracy", "val acc", id="overlay-acc", classes="chart")
                 yield MetricChart("Validation loss", "val loss", id="overlay-loss", classes="chart")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"history · {self.app.store.display}"

@@ -74,7 +74,7 @@ class MainScreen(Screen[None]):
         yield Static(
             "Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small"
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#notice").display = False
@@ -273,7 +273,10 @@ class MainScreen(Screen[None]):
         elif event.state == WorkerState.ERROR:
             self._worker_failed(event.worker.error)
         self._sync_buttons()
-        self.query_one("#form-pane").display = True
+        if self.app.size.width >= NARROW:
+            self.query_one("#form-pane").display = True
+        else:
+            self.query_one("#dashboard").scroll_to_widget(self.query_one(ResultsPanel), animate=False)
         if self.quit_when_done:
             self.app.exit()
 

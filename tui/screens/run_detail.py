@@ -41,7 +41,7 @@ class RunDetailScreen(Screen[None]):
                 yield Static("", id="mistakes-note")
                 yield DigitGrid(id="mistakes")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         try:

@@ -1,0 +1,126 @@
+"""The form validates through the core's model: messages at the field, Train disabled while anything is invalid."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from textual.widgets import Button, Input, Select, Static
+
+from core.config import ConfigError, make_config
+from tui.app import make_app
+from tui.widgets import HyperparamForm
+
+def _config():
+    return make_config({"dataset": "mnist-5k", "epochs": 2})
+
+
+def _field_error(app, name: str) -> str:
+    widget = app.screen.query_one(f"#error-{name}", Static)
+    return str(widget.render()) if widget.display else ""
+
+
+async def test_invalid_values_show_the_models_message_and_disable_train(store) -> None:
+    app = make_app(store, _config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert not screen.query_one("#train", Button).disabled
+        lr = screen.query_one("#field-learning_rate", Input)
+        lr.value = "-1"
+        await pilot.pause()
+        with pytest.raises(ConfigError) as err:
+            make_config({"learning_rate": "-1"})
+        expected = str(err.value).partition(": ")[2]
+        assert _field_error(app, "learning_rate") == expected
+        assert screen.query_one("#train", Button).disabled
+        assert screen.check_action("train", ()) is None  # dimmed in the footer too
+        assert "need attention" in str(screen.query_one("#model-size", Static).render())
+
+        screen.query_one("#field-hidden_units", Input).value = "100,0"
+        await pilot.pause()
+        assert "between 1 and 4096" in _field_error(app, "hidden_units")
+
+        lr.value = "0.01"
+        screen.query_one("#field-hidden_units", Input).value = "100,50"
+        await pilot.pause()
+        assert _field_error(app, "learning_rate") == ""
+        assert _field_error(app, "hidden_units") == ""
+        assert screen.query_one(HyperparamForm).config is not None
+        assert not screen.query_one("#train", Button).disabled
+
+        screen.query_one("#field-dataset", Input).value = "no-such-set"
+        await pilot.pause()
+        assert "not a dataset name" in _field_error(app, "dataset")
+        assert screen.query_one("#train", Button).disabled
+
+
+async def test_typing_into_a_field_validates_as_you_go(store) -> None:
+    app = make_app(store, _config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        screen.query_one("#field-epochs", Input).focus()
+        await pilot.press("end", "backspace", "x")
+        await pilot.pause()
+        assert "valid integer" in _field_error(app, "epochs")
+        await pilot.press("backspace", "3")
+        await pilot.pause()
+        assert _field_error(app, "epochs") == ""
+        assert screen.query_one(HyperparamForm).config.epochs == 3
+
+
+async def test_momentum_is_disabled_for_optimizers_that_ignore_it(store) -> None:
+    app = make_app(store, _config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        momentum = screen.query_one("#field-momentum", Input)
+        assert momentum.disabled  # adam
+        screen.query_one("#field-optimizer", Select).value = "sgd"
+        await pilot.pause()
+        assert not momentum.disabled
+        screen.query_one("#field-optimizer", Select).value = "rmsprop"
+        await pilot.pause()
+        assert not momentum.disabled
+        screen.query_one("#field-optimizer", Select).value = "adamw"
+        await pilot.pause()
+        assert momentum.disabled
+
+
+async def test_preset_and_size_update(store) -> None:
+    app = make_app(store, _config())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        size = screen.query_one("#model-size", Static)
+        assert "89,610 params" in str(size.render())
+        screen.query_one("#preset", Select).value = "seed-10x10"
+        await pilot.pause()
+        form = screen.query_one(HyperparamForm)
+        assert form.config.hidden_layers == 10 and form.config.hidden_units == 10
+        assert form.config.normalize is False
+        assert form.config.dataset == "mnist-5k"  # the dataset choice survives a preset
+        assert f"{form.config.param_count():,} params" in str(size.render())
+
+
+def test_first_screen_appears_before_tensorflow_is_imported(tmp_path) -> None:
+    """Importing and starting the app must not import TensorFlow or Keras (the worker does, when training)."""
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from core.store import Store
+        from core.config import make_config
+        from tui.app import make_app
+
+        async def main():
+            app = make_app(Store({str(tmp_path / 'runs.journal')!r}), make_config({{"dataset": "mnist-5k"}}))
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause()
+                assert app.screen.query_one("#form") is not None
+                print("loaded:", sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+
+        asyncio.run(main())
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "loaded: []" in out.stdout

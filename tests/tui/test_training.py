@@ -1,0 +1,116 @@
+"""Real runs through the app: a short run fills the charts and results, Stop keeps the run, quitting stops it."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Static
+
+from core.config import make_config
+from tui.app import make_app
+from tui.messages import EpochDone, Finished, Progress, Started
+from tui.widgets import EpochLog, MetricChart, ResultsPanel
+
+
+def _text(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_a_short_run_fills_charts_log_and_results(wait_for, store) -> None:
+    seen: list = []
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 2, "hidden_units": 32}))
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        assert screen.running
+        assert screen.query_one("#train", Button).disabled and not screen.query_one("#stop", Button).disabled
+        await wait_for(pilot, lambda: not screen.running, what="the run to finish")
+
+        records = store.runs()
+        assert [r.status for r in records] == ["completed"]
+        record = records[0]
+        assert len([m for m in seen if isinstance(m, EpochDone)]) == 2
+        assert any(isinstance(m, Started) for m in seen) and any(isinstance(m, Finished) for m in seen)
+        assert any(isinstance(m, Progress) for m in seen)
+
+        acc = screen.query_one("#acc-chart", MetricChart)
+        assert [s.label for s in acc.series] == ["train", "val"]
+        assert list(acc.series[1].values) == [e.val_accuracy for e in record.epochs]
+        loss = screen.query_one("#loss-chart", MetricChart)
+        assert list(loss.series[0].values) == [e.loss for e in record.epochs]
+
+        results = _text(screen.query_one(ResultsPanel))
+        assert f"test accuracy {record.test_accuracy:.4f}" in results
+        assert f"macro-F1 {record.test_macro_f1:.4f}" in results
+        assert "diagnosis:" in results and record.diagnosis.line[:30] in results
+        assert "device CPU" in results and "data mnist-5k" in results
+        log_lines = [line.text for line in screen.query_one(EpochLog).lines]
+        assert any(line.startswith("Epoch 2/2 - ") for line in log_lines)
+        assert not screen.query_one("#train", Button).disabled
+
+        await pilot.press("ctrl+t")  # inspect the run just finished
+        await pilot.pause()
+        assert app.screen.id == "run-detail"
+
+
+async def test_stop_ends_the_run_and_keeps_it_as_stopped(wait_for, store) -> None:
+    seen: list = []
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.running, timeout=60, what="the run to stop")
+        [record] = store.runs()
+        assert record.status == "stopped"
+        assert 1 <= len(record.epochs) < 500
+        assert record.test_accuracy is not None
+        assert "stopped" in _text(screen.query_one(ResultsPanel))
+
+
+async def test_quitting_mid_run_stops_saves_and_exits(wait_for, store) -> None:
+    seen: list = []
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
+        worker = app.screen.training
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=60, what="the app to exit")
+    assert worker.is_finished  # train() returned: no training thread keeps the process alive
+    [record] = store.runs()
+    assert record.status == "stopped"
+
+
+async def test_resizing_while_training_and_a_tiny_terminal(wait_for, store) -> None:
+    seen: list = []
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 3, "hidden_units": 16}))
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        for size in [(80, 24), (40, 12), (200, 60), (60, 16), (100, 30)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert app.has_class("-tiny")
+        assert screen.query_one("#too-small").display and "too small" in _text(screen.query_one("#too-small"))
+        await wait_for(pilot, lambda: not screen.running, what="the run to finish")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.has_class("-tiny") and app.has_class("-narrow")
+        assert store.runs()[0].status == "completed"
+
+
+async def test_a_bad_dataset_path_fails_in_a_dialog_not_a_crash(wait_for, store, tmp_path) -> None:
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not a zip")
+    app = make_app(store, make_config({"dataset": str(bad), "epochs": 1}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not screen.running, what="the worker to fail")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ErrorDialog"
+        assert "Dataset problem" in str(app.screen.query_one("#dialog-title", Static).render())
+        await pilot.press("escape")
+        assert app.screen is screen
