@@ -68,7 +68,8 @@ class HptuneApp(App[int]):
         seen: set[str] = {"Quit"}
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.description in seen or binding.system:
+            ours = type(active.node).__module__.startswith("tui.")
+            if not binding.description or binding.description in seen or binding.system or not (binding.show or ours):
                 continue
             seen.add(binding.description)
             yield SystemCommand(

@@ -22,13 +22,11 @@ __all__ = ["HistoryScreen"]
 class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("enter", "inspect", "Inspect"),
-        Binding("o", "open", "Open in form"),
+        Binding("i", "inspect", "Inspect", tooltip="Confusion matrix and misclassified digits (also enter)"),
+        Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
-        Binding("e", "export", "Export CSV"),
-        Binding("a", "select_all", "Overlay all", show=False),
-        Binding("c", "clear_selection", "Clear overlay", show=False),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("e", "export", "Export", tooltip="Export the table to CSV"),
+        Binding("c", "clear_selection", "Clear", tooltip="Clear the overlay selection"),
     ]
 
     def __init__(self) -> None:
@@ -104,12 +102,6 @@ class HistoryScreen(Screen[None]):
     # --- actions --------------------------------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_select_all(self) -> None:
-        self.table.selected = list(self.table.records)
-        self.table.set_records(self.records)
-        self._status_selection()
-        self._redraw()
 
     def action_clear_selection(self) -> None:
         self.table.selected = []

@@ -21,7 +21,7 @@ __all__ = ["RunDetailScreen"]
 class RunDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("o", "open", "Open in form"),
+        Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
     ]
 
     def __init__(self, run_id: int) -> None:

@@ -15,6 +15,7 @@ class ConfusionMatrix(Static):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__("", id=id)
         self.border_title = "Confusion: rows true, cols predicted"
+        self.table: Table | None = None
 
     def show(self, confusion: Sequence[Sequence[int]] | None) -> None:
         if not confusion:
@@ -37,4 +38,5 @@ class ConfusionMatrix(Static):
                 else:
                     cells.append(Text("·", style="dim"))
             table.add_row(str(i), *cells)
+        self.table = table
         self.update(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ def _model(config: dict[str, Any]) -> str:
 
 
 def _acc(value: float | None) -> Text:
-    return Text("-" if value is None else f"{value:.4f}", justify="right")
+    return Text("-" if value is None or not math.isfinite(value) else f"{value:.4f}", justify="right")
 
 
 class RunTable(DataTable):
@@ -50,7 +51,6 @@ class RunTable(DataTable):
     BINDINGS = [
         Binding("space", "toggle_select", "Select"),
         Binding("s", "cycle_sort", "Sort"),
-        Binding("S", "reverse_sort", "Reverse", show=False),
     ]
 
     class SelectionChanged(Message):
@@ -136,10 +136,6 @@ class RunTable(DataTable):
         self.sort_reverse = self.sort_column in _DESCENDING
         self._sort()
 
-    def action_reverse_sort(self) -> None:
-        self.sort_reverse = not self.sort_reverse
-        self._sort()
-
     @property
     def sort_text(self) -> str:
         return f"sorted by {dict(_COLUMNS)[self.sort_column]} ({'descending' if self.sort_reverse else 'ascending'})"
@@ -157,14 +153,17 @@ class RunTable(DataTable):
             self.sort_by(key)
 
     def _sort(self) -> None:
+        missing = -1 if self.sort_reverse else 1  # runs without a value go last either way
+
         def value(cell: Any) -> Any:
             text = cell.plain if isinstance(cell, Text) else str(cell)
             if text == "-":
-                return (1, 0.0, "")
+                return (missing, 0.0, "")
             try:
-                return (0, float(text.rstrip("s").split("/")[0]), "")
+                number = float(text.rstrip("s").split("/")[0])
             except ValueError:
                 return (0, 0.0, text)
+            return (0, number, "") if math.isfinite(number) else (missing, 0.0, "")
 
         if self.row_count:
             self.sort(self.sort_column, key=value, reverse=self.sort_reverse)
