@@ -145,4 +145,4 @@ async def test_palette_lists_the_screens_bindings(fixture_store) -> None:
         assert {"Train", "Stop", "History", "Inspect", "Form", "Preset", "Quit"} <= names
         await _open_history(app, pilot)
         names = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Select", "Sort", "Open", "Delete", "Export", "Clear", "Back", "Inspect"} <= names
+        assert {"Mark", "Sort", "Open", "Delete", "CSV", "Back", "Inspect"} <= names

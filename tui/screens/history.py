@@ -25,8 +25,7 @@ class HistoryScreen(Screen[None]):
         Binding("i", "inspect", "Inspect", tooltip="Confusion matrix and misclassified digits (also enter)"),
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
-        Binding("e", "export", "Export", tooltip="Export the table to CSV"),
-        Binding("c", "clear_selection", "Clear", tooltip="Clear the overlay selection"),
+        Binding("e", "export", "CSV", tooltip="Export the table to a CSV file"),
     ]
 
     def __init__(self) -> None:
@@ -43,6 +42,10 @@ class HistoryScreen(Screen[None]):
                 yield MetricChart("Validation loss", "val loss", id="overlay-loss", classes="chart")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        if self.table.compact != (self.app.size.width < 100):
+            self.table.set_records(self.records)
 
     def on_mount(self) -> None:
         self.sub_title = f"history · {self.app.store.display}"
@@ -102,12 +105,6 @@ class HistoryScreen(Screen[None]):
     # --- actions --------------------------------------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def action_clear_selection(self) -> None:
-        self.table.selected = []
-        self.table.set_records(self.records)
-        self._status_selection()
-        self._redraw()
 
     @on(RunTable.RowSelected)
     def _row_chosen(self, event: RunTable.RowSelected) -> None:

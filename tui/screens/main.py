@@ -126,8 +126,9 @@ class MainScreen(Screen[None]):
         for m in self.epochs:
             log.epoch(m, planned)
         self._redraw_charts(planned)
-        self.query_one(EpochProgress).reset(planned, f"{len(self.epochs)} epochs stored")
+        self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{record.status} · stored run")
         self.query_one(ResultsPanel).show(self.summary)
+        self._reveal_results()
         self.refresh_bindings()
 
     # --- actions --------------------------------------------------------------------------------------------------
@@ -275,8 +276,7 @@ class MainScreen(Screen[None]):
         self._sync_buttons()
         if self.app.size.width >= NARROW:
             self.query_one("#form-pane").display = True
-        else:
-            self.query_one("#dashboard").scroll_to_widget(self.query_one(ResultsPanel), animate=False)
+        self._reveal_results()
         if self.quit_when_done:
             self.app.exit()
 
@@ -309,6 +309,13 @@ class MainScreen(Screen[None]):
              Series("val", xs, [m.val_loss for m in self.epochs])],
             planned,
         )
+
+    def _reveal_results(self) -> None:
+        """On a small terminal the results sit below the charts: scroll them into view."""
+        if self.app.size.width < NARROW or self.app.size.height < 32:
+            self.call_after_refresh(
+                self.query_one("#dashboard").scroll_to_widget, self.query_one(ResultsPanel), animate=False
+            )
 
     def _show_notice(self, text: str | None) -> None:
         notice = self.query_one("#notice", Static)

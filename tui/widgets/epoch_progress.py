@@ -25,6 +25,12 @@ class EpochProgress(Horizontal):
         self.query_one("#progress-bar", ProgressBar).update(total=1, progress=0)
         self.query_one("#progress-stats", Label).update(text)
 
+    def stored(self, done: int, epochs: int, text: str) -> None:
+        """A finished run read from the store: the bar shows how far it got."""
+        self.query_one("#progress-epoch", Label).update(f"Epoch {done}/{epochs}")
+        self.query_one("#progress-bar", ProgressBar).update(total=max(1, epochs), progress=done)
+        self.query_one("#progress-stats", Label).update(text)
+
     def show(self, event: BatchProgress, epochs: int) -> None:
         self.query_one("#progress-epoch", Label).update(f"Epoch {event.epoch}/{epochs}")
         self.query_one("#progress-bar", ProgressBar).update(total=event.steps, progress=event.step)

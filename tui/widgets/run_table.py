@@ -29,6 +29,8 @@ _COLUMNS: list[tuple[str, str]] = [
     ("started", "started"),
     ("dataset", "dataset"),
 ]
+#: Columns left out when the terminal is narrower than 100 columns.
+_WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset"})
 SORT_COLUMNS = ("id", "val", "test", "time", "status", "model")
 _DESCENDING = frozenset({"val", "test"})
 _STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yellow", "diverged": "red",
@@ -49,7 +51,7 @@ class RunTable(DataTable):
     """Rows are runs; space marks runs for the overlay, `s` cycles the sort column."""
 
     BINDINGS = [
-        Binding("space", "toggle_select", "Select"),
+        Binding("space", "toggle_select", "Mark", tooltip="Mark or unmark the run for the overlay"),
         Binding("s", "cycle_sort", "Sort"),
     ]
 
@@ -69,36 +71,40 @@ class RunTable(DataTable):
         self.selected: list[int] = []
         self.sort_column = "id"
         self.sort_reverse = False
+        self.compact = False
 
-    def on_mount(self) -> None:
+    def _columns(self) -> None:
+        """(Re)build the columns: a narrow terminal gets the essential ones, so none is cut off."""
+        self.compact = self.app.size.width < 100
+        self.clear(columns=True)
         for key, heading in _COLUMNS:
-            self.add_column(heading, key=key)
+            if not (self.compact and key in _WIDE_ONLY):
+                self.add_column(heading, key=key)
 
     def set_records(self, records: Sequence[Any]) -> None:
         """Show these runs, keeping the cursor on the same run where it still exists."""
         current = self.current_run_id
         self.records = {r.run_id: r for r in records}
         self.selected = [i for i in self.selected if i in self.records]
-        self.clear()
+        self._columns()
         for r in records:
             c = r.config
-            status = Text(r.status, style=_STATUS_STYLE.get(r.status, ""))
-            self.add_row(
-                self._mark(r.run_id),
-                Text(str(r.run_id), justify="right"),
-                status,
-                _model(c),
-                c.get("optimizer", ""),
-                Text(f"{c.get('learning_rate', 0):.2g}", justify="right"),
-                Text(str(c.get("batch_size", "")), justify="right"),
-                Text(f"{len(r.epochs)}/{c.get('epochs', '')}", justify="right"),
-                _acc(r.val_accuracy),
-                _acc(r.test_accuracy),
-                Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
-                r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
-                (r.dataset or {}).get("name", c.get("dataset", "")),
-                key=str(r.run_id),
-            )
+            cells = {
+                "sel": self._mark(r.run_id),
+                "id": Text(str(r.run_id), justify="right"),
+                "status": Text(r.status, style=_STATUS_STYLE.get(r.status, "")),
+                "model": _model(c) if not self.compact else f"{_model(c)} {c.get('optimizer', '')}",
+                "opt": c.get("optimizer", ""),
+                "lr": Text(f"{c.get('learning_rate', 0):.2g}", justify="right"),
+                "bs": Text(str(c.get("batch_size", "")), justify="right"),
+                "ep": Text(f"{len(r.epochs)}/{c.get('epochs', '')}", justify="right"),
+                "val": _acc(r.val_accuracy),
+                "test": _acc(r.test_accuracy),
+                "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
+                "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
+                "dataset": (r.dataset or {}).get("name", c.get("dataset", "")),
+            }
+            self.add_row(*(cells[key] for key, _ in _COLUMNS if key in self.columns), key=str(r.run_id))
         self._sort()
         if current is not None and current in self.records:
             self.move_cursor(row=self.get_row_index(str(current)))
@@ -165,6 +171,6 @@ class RunTable(DataTable):
                 return (0, 0.0, text)
             return (0, number, "") if math.isfinite(number) else (missing, 0.0, "")
 
-        if self.row_count:
+        if self.row_count and self.sort_column in self.columns:
             self.sort(self.sort_column, key=value, reverse=self.sort_reverse)
         self.border_title = f"Runs ({len(self.records)}) · {self.sort_text}"
