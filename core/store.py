@@ -250,7 +250,9 @@ class Store:
         from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
         try:
-            backend = JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path)))
+            lock = JournalFileOpenLock(str(path))
+            _drop_torn_tail(path, lock)
+            backend = JournalFileBackend(str(path), lock_obj=lock)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return optuna.storages.JournalStorage(backend)
@@ -400,6 +402,35 @@ class Store:
                 _fmt(r.train_seconds), r.started_at.isoformat() if r.started_at else "",
             ])
         return buffer.getvalue()
+
+
+def _drop_torn_tail(path: Path, lock: Any) -> None:
+    """A process killed in the middle of an append (or a full disk) can leave a last line without its newline.
+    Optuna skips such a line, but the next append would be glued to it and corrupt the journal; so, holding the
+    journal's lock (no append is in flight then), cut the torn line off. It was never acknowledged to anyone."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    from optuna.storages.journal._file import get_lock_file
+
+    with get_lock_file(lock), path.open("rb+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        keep = size
+        while keep > 0:
+            step = min(65536, keep)
+            fh.seek(keep - step)
+            chunk = fh.read(step)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                keep = keep - step + newline + 1
+                break
+            keep -= step
+        log.warning("store %s: dropping %d bytes of a write cut off by a crash", path, size - keep)
+        fh.truncate(keep)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def _fmt(value: float | None) -> str:

@@ -241,7 +241,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
                 wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]
                 result.mistakes = tuple((int(i), int(data.y_test[i]), int(predicted[i])) for i in wrong)
     except Exception as err:  # noqa: BLE001 - a failed run is a result to keep and show, not a crash
-        log.exception("run failed")
+        log.debug("run failed", exc_info=True)
         result.status, result.message = "failed", f"{type(err).__name__}: {err}"
         if bridge is not None:
             result.epochs = list(bridge.history)

@@ -77,6 +77,11 @@ def test_a_torn_last_write_is_ignored(store_path: Path) -> None:
         fh.write(b'{"op_code": 6, "worker_id": "x", "trial_id": 0, "user_att')  # a write cut off by a crash
     [record] = Store(str(store_path)).runs()
     assert record.status == "completed" and len(record.epochs) == 2
+    # The torn line is cut off on open, so the next write does not glue onto it and corrupt the journal.
+    assert store_path.read_bytes().endswith(b"}\n")
+    proc = start(store_path, "run", "--dataset", "digits", "--epochs", "1", "--hidden-units", "8")
+    assert proc.wait(120) == 0
+    assert [r.status for r in Store(str(store_path)).runs()] == ["completed", "completed"]
 
 
 def test_a_corrupt_store_is_a_clear_error_and_is_not_overwritten(store_path: Path) -> None:
@@ -99,3 +104,35 @@ def test_a_store_on_a_read_only_filesystem_is_refused_before_training(tmp_path: 
                            "--store", "/proc/hptune/runs.journal"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 1 and "/proc/hptune" in done.stderr and "--store" in done.stderr
     assert "Epoch" not in done.stdout
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A 256 KiB filesystem to fill up (needs root and mount, as on CI; skipped elsewhere)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_full_disk_ends_the_run_with_a_clear_message_and_keeps_what_was_saved(tiny_disk: Path) -> None:
+    store = tiny_disk / "runs.journal"
+    proc = start(store, "run", "--dataset", "digits", "--epochs", "1", "--hidden-units", "8")
+    assert proc.wait(120) == 0
+    # Leave only a little room: the next run's config and first epochs fit, the rest does not.
+    free = os.statvfs(tiny_disk).f_bavail * os.statvfs(tiny_disk).f_frsize
+    (tiny_disk / "filler").write_bytes(b"\0" * max(0, free - 6 * 1024))
+    proc = start(store, "run", "--dataset", "digits", "--epochs", "400", "--hidden-units", "8")
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, (out, err)
+    assert "could not save the run" in err and "No space left" in err and str(store) in err
+    assert "Traceback" not in err
+    (tiny_disk / "filler").unlink()
+    runs = Store(str(store)).runs()
+    assert runs[0].status == "completed" and len(runs[0].epochs) == 1
+    assert len(runs) == 2 and runs[1].status in ("failed", "interrupted", "running") and runs[1].epochs
+    saved = [e.epoch for e in runs[1].epochs]
+    assert saved == list(range(1, len(saved) + 1))
