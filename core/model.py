@@ -43,6 +43,7 @@ def build_model(config: RunConfig, image_shape: tuple[int, ...]) -> Any:
         # Integer labels with the sparse loss equal the tutorial's one-hot categorical cross-entropy, with less memory.
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=config.steps_per_execution,
+        # The PyTorch backend runs one step per call; the others batch steps for speed.
+        steps_per_execution=1 if keras.backend.backend() == "torch" else config.steps_per_execution,
     )
     return model
