@@ -172,6 +172,8 @@ def add_sweep_parsers(sub: Any) -> None:
     worker.add_argument("--study", metavar="NAME", required=True, help="the sweep's study name")
     worker.add_argument("--log", metavar="FILE", help="append a JSON line per trial started and ended")
     worker.add_argument("--quiet", action="store_true", help="print errors only")
+    worker.add_argument("--recycle-at", type=_number(float), default=1.1, metavar="RATIO",
+                        help="restart in place once memory reaches RATIO x that after the first trial (0: never)")
 
     studies = sub.add_parser("studies", help="list the studies (sweeps and runs) in a store")
     studies.add_argument("--store", metavar="URL")

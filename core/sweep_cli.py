@@ -114,25 +114,12 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     stop = threading.Event()
     started = time.monotonic()
-    failure: list[BaseException] = []
-    children: list[subprocess.Popen[bytes]] = []
-    thread: threading.Thread | None = None
-    if settings.workers == 1:
-        worker = SweepWorker(store, name, stop=stop)
-
-        def work() -> None:
-            try:
-                worker.run()
-            except BaseException as e:  # noqa: BLE001 - reported by the main thread
-                failure.append(e)
-
-        thread = threading.Thread(target=work, name="hptune-sweep-worker", daemon=True)
-        thread.start()
-    else:
-        children = start_workers(store.location, name, settings.workers)
+    # Workers are processes even when there is one: this process stays light (no TensorFlow) and watches the
+    # store, and a worker can restart itself when TensorFlow's memory grows.
+    children = start_workers(store.location, name, settings.workers)
 
     def alive() -> bool:
-        return (thread is not None and thread.is_alive()) or any(c.poll() is None for c in children)
+        return any(c.poll() is None for c in children)
 
     def on_sigint(signum: int, frame: Any) -> None:
         if stop.is_set():
@@ -171,12 +158,10 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(json.dumps(_clean({**snap.to_dict(), "store": store.display,
                                      "seconds": round(time.monotonic() - started, 3)})) + "\n")
     out.flush()
-    from core.data import DatasetError
-
-    if any(isinstance(e, DatasetError) for e in failure) or any(c.returncode == EXIT_DATA for c in children):
-        raise CliError(f"dataset: {failure[0] if failure else 'a worker could not load the dataset'}", EXIT_DATA)
-    if failure:
-        raise CliError(f"the sweep worker failed: {failure[0]}", EXIT_ERROR)
+    if any(c.returncode == EXIT_DATA for c in children):
+        raise CliError("dataset: the workers could not load the dataset (see above)", EXIT_DATA)
+    if any(c.returncode not in (EXIT_OK, -signal.SIGINT) for c in children):
+        raise CliError(f"a sweep worker failed (exit codes {[c.returncode for c in children]}; see above)", EXIT_ERROR)
     return EXIT_OK if snap.count("COMPLETE") else EXIT_ERROR
 
 
@@ -209,7 +194,8 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                       + (f" ({event.message})" if event.message else "") + "\n")
         out.flush()
 
-    worker = SweepWorker(store, args.study, stop=stop, on_trial=on_trial, log_path=args.log)
+    worker = SweepWorker(store, args.study, stop=stop, on_trial=on_trial, log_path=args.log,
+                         recycle_at=args.recycle_at or None)
 
     def on_sigint(signum: int, frame: Any) -> None:
         if stop.is_set():
@@ -230,6 +216,13 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+    if worker.recycle:
+        # same pid, fresh memory: trials it ran stay attributed to it, and no trial is running now
+        if not args.quiet:
+            out.write(f"worker {os.getpid()} restarts itself to release TensorFlow's memory\n")
+        out.flush()
+        err.flush()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
     if not args.quiet:
         out.write(f"worker {os.getpid()} done: {count} trials\n")
     return EXIT_OK

@@ -327,7 +327,13 @@ class SweepWorker:
     on_event: Callable[[Event], None] | None = None
     log_path: str | Path | None = None
     poll_seconds: float = POLL_SECONDS
+    #: Leave the loop (with `recycle` set) once resident memory exceeds this multiple of what it was after the
+    #: first trial: TensorFlow keeps a few MiB per model even after clear_session, so a long-lived worker
+    #: restarts itself (`hptune worker` re-executes in place) rather than grow. None never recycles.
+    recycle_at: float | None = None
     trials_run: int = 0
+    recycle: bool = False
+    _baseline_rss: float | None = None
 
     def run(self) -> int:
         """Work until the sweep has nothing left for this worker; returns the number of trials it ran."""
@@ -355,6 +361,13 @@ class SweepWorker:
                     break
             self._run_trial(study, sweep, trial_id)
             self.trials_run += 1
+            if self.recycle_at is not None:
+                rss = rss_mib()
+                self._baseline_rss = self._baseline_rss or rss
+                if rss > self._baseline_rss * self.recycle_at:
+                    self._log("recycle", -1, -1, {}, rss_mib=rss, baseline_mib=self._baseline_rss)
+                    self.recycle = True
+                    break
         return self.trials_run
 
     # -- taking trials --
@@ -488,7 +501,7 @@ class SweepWorker:
                 else:
                     study.tell(trial, state=state)
             final = self.store.storage.get_trial(trial._trial_id)
-        self._log("end", number, trial._trial_id, params, state=final.state.name, value=final.value)
+        self._log("end", number, trial._trial_id, params, state=final.state.name, value=final.value, rss_mib=rss_mib())
         self._emit(TrialEnded(number, final.state.name, status, params, final.value, epochs, message))
 
     def _emit(self, event: TrialEvent) -> None:
@@ -502,6 +515,15 @@ class SweepWorker:
                 "pid": os.getpid(), "time": time.time(), **extra}
         with open(self.log_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, default=_finite) + "\n")
+
+
+def rss_mib() -> float:
+    """This process's resident memory in MiB (Linux; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def objective_value(result: Any, objective: str) -> float | None:
