@@ -554,7 +554,13 @@ class _quiet:
         self._ctx.__exit__(*exc)
 
 
+def list_sweeps(store: Store) -> list[str]:
+    """The names of the store's sweeps (studies with a search space), oldest first."""
+    with store._lock:
+        return [s.study_name for s in store.storage.get_all_studies() if SWEEP_ATTR in s.user_attrs]
+
+
 __all__ = [
     "Sweep", "SweepError", "SweepSnapshot", "SweepWorker", "TrialEnded", "TrialRow", "TrialStarted", "create_sweep",
-    "load_sweep", "make_pruner", "make_sampler", "objective_value", "request_stop", "snapshot",
+    "list_sweeps", "load_sweep", "make_pruner", "make_sampler", "objective_value", "request_stop", "snapshot",
 ]

@@ -34,9 +34,11 @@ class HptuneApp(App[int]):
     TITLE = "hptune"
     SUB_TITLE = "Keras MLP hyperparameter workbench"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "main.tcss", STYLES / "history.tcss", STYLES / "run_detail.tcss",
-                STYLES / "dialogs.tcss"]
+                STYLES / "dialogs.tcss", STYLES / "sweep.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
+        Binding("ctrl+e", "sweep", "Sweep", priority=True, show=False,
+                tooltip="Search hyperparameters: grid, random or TPE (the sweep screen)"),
     ]
 
     def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> None:
@@ -77,6 +79,16 @@ class HptuneApp(App[int]):
                 (binding.tooltip or binding.description) + f" ({binding.key_display or binding.key})",
                 partial(active.node.run_action, binding.action),
             )
+
+    def action_sweep(self) -> None:
+        """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown."""
+        from tui.screens.sweep import SweepScreen
+
+        if isinstance(self.screen, SweepScreen):
+            return
+        if not self.is_screen_installed("sweep"):
+            self.install_screen(SweepScreen(self.main_screen.form.config or self.start_config), "sweep")
+        self.push_screen("sweep")
 
     async def action_quit(self) -> None:
         """Quit; a run in progress is stopped and saved first, so no training thread outlives the app."""

@@ -1,0 +1,324 @@
+"""The sweep screen: edit a search space, run it with Optuna (here or in worker processes), watch any sweep on the
+store, and take the best config back to the main form."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.worker import Worker, WorkerState
+
+from core.config import RunConfig, format_validation_error
+from core.space import ALGORITHMS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
+from core.sweeps import SweepSnapshot
+from tui.widgets.metric_chart import MetricChart, Series
+from tui.widgets.space_editor import SpaceEditor
+from tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
+from tui.widgets.trial_table import TrialTable
+
+__all__ = ["SweepScreen"]
+
+#: Seconds between reads of the store while a sweep is shown.
+POLL_SECONDS = 1.0
+
+
+class SweepScreen(Screen[None]):
+    """Search hyperparameters: a space, an algorithm, a budget; a live table and charts of the trials."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "start", "Start", priority=True, tooltip="Start a sweep over the space on the left"),
+        Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop the sweep; finished trials and the best stay"),
+        Binding("ctrl+b", "use_best", "Use best", priority=True, tooltip="Put the best trial's config in the main form"),
+    ]
+
+    class SnapshotRead(Message):
+        """A fresh read of the watched sweep, from the polling thread."""
+
+        def __init__(self, snapshot: SweepSnapshot) -> None:
+            super().__init__()
+            self.snapshot = snapshot
+
+    def __init__(self, base: RunConfig) -> None:
+        super().__init__(id="sweep")
+        self.base = base
+        self.space: SearchSpace | None = None
+        self.watching: str | None = None
+        self.snapshot: SweepSnapshot | None = None
+        self.running = False
+        self.stop_event = threading.Event()
+        self._reading = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="sweep-body", classes="screen-body"):
+            with Vertical(id="sweep-left"):
+                yield SpaceEditor(self.base, id="space")
+                with Vertical(id="sweep-settings"):
+                    for name, options, value in (("algorithm", ALGORITHMS, "tpe"), ("pruner", PRUNERS, "median"),
+                                                 ("objective", OBJECTIVES, "val_accuracy")):
+                        with Horizontal(classes="space-row"):
+                            yield Label(name, classes="space-label")
+                            yield Select([(o, o) for o in options], value=value, allow_blank=False, compact=True,
+                                         id=f"setting-{name}", classes="setting")
+                    for name, value, hint in (("trials", "20", "budget"), ("timeout", "", "seconds"),
+                                              ("workers", "1", "processes"), ("study", "", "name (auto)")):
+                        with Horizontal(classes="space-row"):
+                            yield Label(name, classes="space-label")
+                            yield Input(value, placeholder=hint, compact=True, id=f"setting-{name}", classes="setting")
+                    yield Static("", id="settings-error")
+                with Horizontal(id="sweep-actions"):
+                    yield Button("Start ^r", variant="success", id="start", compact=True)
+                    yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
+                    yield Button("Use best ^b", id="use-best", compact=True, disabled=True)
+                with Horizontal(id="watch-row"):
+                    yield Select([], prompt="watch a sweep…", compact=True, id="watch")
+            with Vertical(id="sweep-right"):
+                yield Static("No sweep yet: edit the space, then press [b]ctrl+r[/] — or watch one from the store.",
+                             id="sweep-status")
+                yield TrialTable(id="trials")
+                with Horizontal(id="sweep-charts"):
+                    yield BestSoFarChart(id="best-chart", classes="chart")
+                    yield MetricChart("Best trial", "accuracy", id="best-curves", classes="chart")
+                yield Horizontal(id="scatters")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"sweeps · {self.app.store.display}"
+        self.set_interval(POLL_SECONDS, self._poll)
+        self._list_sweeps()
+
+    def on_unmount(self, event: events.Unmount) -> None:
+        self._stop_sweep()  # leaving the app: no training thread outlives it
+
+    # --- the space and settings -----------------------------------------------------------------------------------
+    @on(SpaceEditor.Changed)
+    def _space_changed(self, event: SpaceEditor.Changed) -> None:
+        self.space = event.space
+        self._sync()
+
+    @on(Input.Changed, ".setting")
+    @on(Select.Changed, ".setting")
+    def _setting_changed(self) -> None:
+        self._sync()
+
+    def settings(self) -> tuple[SweepSettings | None, str | None]:
+        """The settings as the core validates them, or None and the core's message."""
+        from pydantic import ValidationError
+
+        values: dict[str, Any] = {name: self.query_one(f"#setting-{name}", Select).value
+                                  for name in ("algorithm", "pruner", "objective")}
+        for name in ("trials", "timeout", "workers"):
+            text = self.query_one(f"#setting-{name}", Input).value.strip()
+            if text:
+                values[name] = text
+        if values["algorithm"] == "grid":
+            values.pop("trials", None)  # every point
+        try:
+            return SweepSettings.model_validate(values), None
+        except ValidationError as err:
+            return None, format_validation_error(err)
+
+    def _sync(self) -> None:
+        settings, error = self.settings()
+        if settings is not None and self.space is not None and settings.algorithm == "grid":
+            from core.config import ConfigError
+
+            try:
+                error = f"grid: {len(self.space.grid())} points" if not error else error
+            except ConfigError as err:
+                error, settings = str(err), None
+        self.query_one("#settings-error", Static).update(error or "")
+        self.query_one("#start", Button).disabled = self.running or self.space is None or settings is None
+        self.query_one("#stop", Button).disabled = not self.running
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "start":
+            return not self.query_one("#start", Button).disabled or None
+        if action == "stop":
+            return self.running or None
+        if action == "use_best":
+            return (self.snapshot is not None and self.snapshot.best is not None) or None
+        return True
+
+    # --- running ------------------------------------------------------------------------------------------------------
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        settings, error = self.settings()
+        if self.running or self.space is None or settings is None:
+            self.notify(error or self.query_one(SpaceEditor).error or "The space is not valid yet.", severity="warning")
+            return
+        name = self.query_one("#setting-study", Input).value.strip() or time.strftime("sweep-%Y%m%d-%H%M%S")
+        self.running = True
+        self.stop_event = threading.Event()
+        self.watching = name
+        self.snapshot = None
+        self._status(f"Starting sweep [b]{name}[/] …")
+        self._sync()
+        self._run_sweep(self.space, settings, name, self.stop_event)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sweep")
+    def _run_sweep(self, space: SearchSpace, settings: SweepSettings, name: str, stop: threading.Event) -> None:
+        """Create the study and work on it: in this thread with one worker, else in worker processes."""
+        from core.sweeps import SweepWorker, create_sweep
+
+        store = self.app.store
+        create_sweep(store, name, space, settings)
+        self.app.call_from_thread(self._list_sweeps)
+        if settings.workers == 1:
+            SweepWorker(store, name, stop=stop).run()
+            return
+        from core.sweep_cli import start_workers
+
+        children = start_workers(store.location, name, settings.workers)
+        while any(c.poll() is None for c in children):
+            stop.wait(0.5)
+        failed = [c.returncode for c in children if c.returncode != 0]
+        if failed:
+            raise RuntimeError(f"sweep workers failed with exit codes {failed}")
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "sweep" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                                  WorkerState.CANCELLED):
+            return
+        self.running = False
+        self._sync()
+        self._poll()
+        if event.state == WorkerState.ERROR:
+            self.notify(f"The sweep failed: {event.worker.error}", severity="error", timeout=10)
+        else:
+            self.notify(f"Sweep {self.watching} finished.")
+
+    @on(Button.Pressed, "#stop")
+    def action_stop(self) -> None:
+        self._stop_sweep()
+        self._status(f"Stopping [b]{self.watching}[/]: running trials end at their next epoch end …")
+
+    def _stop_sweep(self) -> None:
+        if not self.running or self.watching is None:
+            return
+        self.stop_event.set()
+        from core.sweeps import request_stop
+
+        request_stop(self.app.store, self.watching)
+
+    # --- watching -----------------------------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sweep-list")
+    def _list_sweeps(self) -> None:
+        from core.sweeps import list_sweeps
+
+        names = list_sweeps(self.app.store)
+        self.app.call_from_thread(self._set_sweeps, names)
+
+    def _set_sweeps(self, names: list[str]) -> None:
+        select = self.query_one("#watch", Select)
+        select.set_options([(n, n) for n in reversed(names)])
+        if self.watching in names:
+            with select.prevent(Select.Changed):
+                select.value = self.watching
+
+    @on(Select.Changed, "#watch")
+    def _watch(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK or event.value == self.watching:
+            return
+        if self.running:
+            self.notify("A sweep runs here: stop it before watching another.", severity="warning")
+            return
+        self.watching = str(event.value)
+        self.snapshot = None
+        self._status(f"Watching [b]{self.watching}[/] …")
+        self._poll()
+
+    def _poll(self) -> None:
+        if self.watching is None or self._reading:
+            return
+        self._reading = True
+        self._read(self.watching)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sweep-poll")
+    def _read(self, name: str) -> None:
+        from core.sweeps import SweepError, snapshot
+
+        try:
+            snap = snapshot(self.app.store, name)
+        except SweepError:
+            return  # not created yet
+        finally:
+            self._reading = False
+        self.post_message(self.SnapshotRead(snap))
+
+    @on(SnapshotRead)
+    def _show(self, message: SweepScreen.SnapshotRead) -> None:
+        snap = message.snapshot
+        if snap.sweep.name != self.watching:
+            return
+        first = self.snapshot is None
+        self.snapshot = snap
+        settings = snap.sweep.settings
+        searched = list(snap.sweep.space.space)
+        if first and not self.running:
+            self.query_one(SpaceEditor).load(snap.sweep.space)
+        self.query_one(TrialTable).set_trials(snap.trials, searched, snap.sweep.space.max_epochs)
+        maximize = settings.direction == "maximize"
+        self.query_one(BestSoFarChart).show(snap.trials, settings.objective, maximize)
+        self._show_scatters(snap, searched)
+        best = snap.best
+        curves = self.query_one("#best-curves", MetricChart)
+        if best is not None:
+            xs = [e.epoch for e in best.epochs]
+            curves.title = f"Best trial #{best.number}"
+            curves.set_series([Series("train acc", xs, [e.accuracy for e in best.epochs]),
+                               Series("val acc", xs, [e.val_accuracy for e in best.epochs])],
+                              max_epoch=snap.sweep.space.max_epochs)
+        done = snap.count("COMPLETE", "PRUNED", "FAIL")
+        state = "running" if self.running or snap.count("RUNNING") else ("stopped" if snap.sweep.stopped else "idle")
+        best_text = f"best {settings.objective} {best.value:.4f} (trial {best.number})" if best else "no trial done yet"
+        self._status(
+            f"[b]{snap.sweep.name}[/] · {settings.algorithm}, pruner {settings.pruner} · {state} · {done} done,"
+            f" {snap.count('RUNNING')} running, {snap.count('WAITING')} queued, {snap.count('PRUNED')} pruned"
+            f" · {best_text}"
+        )
+        self.query_one("#use-best", Button).disabled = best is None
+        self.refresh_bindings()
+
+    def _show_scatters(self, snap: SweepSnapshot, searched: list[str]) -> None:
+        box = self.query_one("#scatters", Horizontal)
+        charts = {c.param: c for c in box.query(ParamScatter)}
+        if list(charts) != searched:
+            box.remove_children()
+            charts = {name: ParamScatter(name, id=f"scatter-{name}", classes="chart") for name in searched}
+            box.mount_all(charts.values())
+        for name, chart in charts.items():
+            spec = snap.sweep.space.space[name]
+            chart.show(snap.trials, snap.sweep.settings.objective, log_x=isinstance(spec, Range) and spec.log)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#sweep-status", Static).update(text)
+
+    # --- results ------------------------------------------------------------------------------------------------------
+    @on(Button.Pressed, "#use-best")
+    def action_use_best(self) -> None:
+        config = self.snapshot.best_config() if self.snapshot is not None else None
+        if config is None:
+            self.notify("No finished trial yet.", severity="warning")
+            return
+        main = self.app.main_screen
+        if main.running:
+            self.notify("A run is training on the main screen: stop it first.", severity="warning")
+            return
+        main.load_config(config.model_dump())
+        self.app.pop_screen()
+        self.app.notify(f"The best trial's config ({config.summary()}) is in the form: ctrl+r trains it.")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,83 @@
+"""The sweep's charts: the best score so far over trials, and the score against each searched hyperparameter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from core.sweeps import TrialRow
+
+__all__ = ["BestSoFarChart", "ParamScatter"]
+
+
+class _Chart(PlotextPlot):
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self.can_focus = False
+
+    def render(self) -> RenderResult:
+        text = super().render()
+        if isinstance(text, Text):
+            text.no_wrap, text.overflow = True, "crop"
+        return text
+
+
+def _done(trials: Sequence[TrialRow]) -> list[TrialRow]:
+    return [t for t in trials if t.state == "COMPLETE" and t.value is not None and math.isfinite(t.value)]
+
+
+class BestSoFarChart(_Chart):
+    """Each finished trial's score, and the best so far as a step line."""
+
+    def show(self, trials: Sequence[TrialRow], objective: str, maximize: bool) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(f"Best {objective} so far")
+        done = sorted(_done(trials), key=lambda t: t.number)
+        self.points = [(t.number, t.value) for t in done]
+        if done:
+            best, line = None, []
+            for t in done:
+                best = t.value if best is None or (t.value > best if maximize else t.value < best) else best
+                line.append(best)
+            xs = [t.number for t in done]
+            plt.scatter(xs, [t.value for t in done], marker="dot", label="trial")
+            plt.plot(xs, line, marker="braille", label="best")
+        self.refresh()
+
+
+class ParamScatter(_Chart):
+    """Score against one hyperparameter: a point per finished trial (log x for log ranges, names for choices)."""
+
+    def __init__(self, param: str, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self.param = param
+        self.points: list[tuple[float, float]] = []
+
+    def show(self, trials: Sequence[TrialRow], objective: str, log_x: bool = False) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(f"{objective} vs {self.param}")
+        values = [(t.params.get(self.param), t.value) for t in _done(trials)]
+        labels: list[str] = []
+        self.points = []
+        for x, y in values:
+            if isinstance(x, bool) or not isinstance(x, int | float):
+                text = "x".join(map(str, x)) if isinstance(x, list) else str(x)
+                if text not in labels:
+                    labels.append(text)
+                x = labels.index(text)
+            self.points.append((float(x), float(y)))  # type: ignore[arg-type]
+        if self.points:
+            plt.scatter([p[0] for p in self.points], [p[1] for p in self.points], marker="dot")
+            if labels:
+                plt.xticks(list(range(len(labels))), labels)
+            elif log_x and all(p[0] > 0 for p in self.points):
+                plt.xscale("log")
+        self.refresh()
