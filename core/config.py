@@ -77,7 +77,7 @@ class RunConfig(BaseModel):
     """Scale pixels to [0, 1]; false feeds raw 0-255 pixels as the reference tutorial did."""
 
     # --- execution ---
-    steps_per_execution: int = Field(8, ge=1, le=1024)
+    steps_per_execution: int = Field(32, ge=1, le=1024)
     """Training steps Keras runs per call into the backend. Larger is faster for small models; progress updates
     and Stop are honoured between such calls."""
 
