@@ -8,6 +8,7 @@ killed mid-run leaves every finished epoch behind; the next reader marks such a 
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -67,6 +68,7 @@ def retry_callback() -> Any:
 
     class RetryOnce(optuna.storages.RetryHeartbeatStaleTrialCallback):
         def __call__(self, study: Any, trial: Any) -> None:
+            trial = copy.deepcopy(trial)  # a journal storage hands out its own copy: leave that as it is
             kept = {k: v for k, v in trial.user_attrs.items() if not _RUN_ATTRS.match(k)}
             trial.user_attrs = {**kept, "retry_of": trial.number}
             super().__call__(study, trial)

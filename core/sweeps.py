@@ -207,12 +207,11 @@ def snapshot(store: Store, name: str) -> SweepSnapshot:
     sweep = load_sweep(store, name)
     with store._lock:
         frozen = next(s for s in store.storage.get_all_studies() if s._study_id == sweep.study_id)
-        rows = []
         for trial in store.storage.get_all_trials(sweep.study_id, deepcopy=False):
             if trial.state.name == "RUNNING":
-                trial = store._mark_if_interrupted(trial, frozen)
-            rows.append(_row(sweep, trial))
-    return SweepSnapshot(sweep, tuple(rows))
+                store._mark_if_interrupted(trial, frozen)
+        rows = tuple(_row(sweep, t) for t in store.storage.get_all_trials(sweep.study_id, deepcopy=False))
+    return SweepSnapshot(sweep, rows)
 
 
 def _row(sweep: Sweep, trial: Any) -> TrialRow:

@@ -1,0 +1,40 @@
+"""The retry of a dead worker's trial, read in one process (no training): the reader that fails the trial queues
+its params once, and the failed trial keeps its epochs in that reader's own view too."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import optuna
+
+from core.space import SweepSettings, space_from_data
+from core.store import Store, _proc_start
+from core.sweeps import create_sweep, snapshot
+
+
+def test_a_dead_workers_trial_is_failed_and_queued_again_once(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "s.journal"))
+    space = space_from_data({"space": {"hidden_units": [8, 16]}, "fixed": {"dataset": "mnist-5k"}})
+    create_sweep(store, "dead", space, SweepSettings(algorithm="grid"))
+    study = optuna.load_study(study_name="dead", storage=store.storage)
+    trial = study.ask()  # takes the first queued point, as a worker would
+    assert trial.suggest_categorical("hidden_units", [8, 16]) == 8
+    dead_pid = subprocess.Popen(["true"])  # a pid that has ended
+    dead_pid.wait()
+    for key, value in {"host": socket.gethostname(), "pid": dead_pid.pid, "proc_start": "0", "status": "running",
+                       "config": {"hidden_units": 8}, "epoch_0001": {"epoch": 1, "loss": 1.0, "accuracy": 0.5,
+                       "val_loss": 1.0, "val_accuracy": 0.5, "seconds": 0.1}}.items():
+        store.storage.set_trial_user_attr(trial._trial_id, key, value)
+
+    first = snapshot(store, "dead")
+    again = snapshot(store, "dead")  # a second reader must not queue it twice
+    for snap in (first, again):
+        dead = snap.trials[0]
+        assert dead.state == "FAIL" and dead.status == "interrupted" and len(dead.epochs) == 1
+        retries = [t for t in snap.trials if t.retry_of is not None]
+        assert [(t.retry_of, t.state, t.params) for t in retries] == [(0, "WAITING", {"hidden_units": 8})]
+        assert retries[0].epochs == () and retries[0].status == "queued"
+    assert Store(str(tmp_path / "s.journal")).runs(study="dead")[0].status == "interrupted"
+    assert _proc_start(dead_pid.pid) is None
