@@ -6,8 +6,10 @@ UI's event loop. Measured with bench/tui_latency.py; override with HPTUNE_TF_THR
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import threading
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,42 @@ def thread_limits(cpus: int | None = None) -> tuple[int, int] | None:
             return None
         parts = [int(p) for p in spec.split(",")]
         return parts[0], parts[1] if len(parts) > 1 else parts[0]
-    return None
+    # One core stays with the UI. On a 2-core machine this trained faster in the TUI than TensorFlow's defaults,
+    # which oversubscribe the cores once the UI thread wants one too (bench/tui_latency.py).
+    cpus = cpus or os.cpu_count() or 1
+    return max(1, cpus - 1), 1
+
+
+def training_nice() -> int:
+    """How much lower than the UI's the training thread's CPU priority is (HPTUNE_TRAIN_NICE)."""
+    spec = os.environ.get("HPTUNE_TRAIN_NICE", "").strip()
+    return int(spec) if spec else 0
+
+
+def lower_training_priority() -> None:
+    """Lower this thread's CPU priority, so that the UI thread wins the cores when both want them.
+
+    Linux keeps a nice value per thread and new threads inherit it: TensorFlow's thread pools, created later from
+    this thread, run at the same lower priority. With no competition they still get the whole machine."""
+    nice = training_nice()
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError as err:
+        log.info("could not lower the training thread's priority: %s", err)
+
+
+def freeze_heap() -> None:
+    """Import Keras, then move everything allocated so far out of the garbage collector's sight.
+
+    The UI allocates briskly, and every full collection would otherwise walk TensorFlow's and Keras' huge,
+    permanent object graph while holding the GIL: a pause for the UI and for training alike."""
+    from core.backend import import_keras
+
+    import_keras()
+    gc.collect()
+    gc.freeze()
 
 
 def limit_backend_threads() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from rich.markup import escape
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
@@ -21,6 +23,10 @@ from tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, Re
 
 __all__ = ["MainScreen"]
 
+#: Seconds between chart redraws while training (each epoch still reaches the log at once).
+CHART_INTERVAL = 1.0
+#: Seconds between progress-bar redraws (queued progress messages also collapse: see tui.messages.Progress).
+PROGRESS_INTERVAL = 0.25
 #: Narrower than this, the form makes way for the dashboard while a run trains.
 NARROW = 100
 
@@ -52,6 +58,9 @@ class MainScreen(Screen[None]):
         self.mistakes: Any = ()
         self.last_run_id: int | None = None
         self.quit_when_done = False
+        self._last_chart = 0.0
+        self._last_progress = 0.0
+        self._chart_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -205,9 +214,11 @@ class MainScreen(Screen[None]):
         """Runs on a thread: the only call into training is core.trainer.train(); events go out as messages."""
         from core.trainer import train
 
-        from tui.threads import limit_backend_threads
+        from tui.threads import freeze_heap, limit_backend_threads, lower_training_priority
 
+        lower_training_priority()
         limit_backend_threads()
+        freeze_heap()
 
         def forward(event: Event) -> None:
             self.post_message(wrap(event))
@@ -238,18 +249,34 @@ class MainScreen(Screen[None]):
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
-        epochs = self.run_config.epochs if self.run_config else message.event.epoch
-        self.query_one(EpochProgress).show(message.event, epochs)
+        event = message.event
+        now = time.monotonic()
+        if now - self._last_progress < PROGRESS_INTERVAL and event.step < event.steps:
+            return  # the bar moves smoothly enough at this rate; each redraw takes time from training
+        self._last_progress = now
+        epochs = self.run_config.epochs if self.run_config else event.epoch
+        self.query_one(EpochProgress).show(event, epochs)
 
     @on(EpochDone)
     def _epoch_done(self, message: EpochDone) -> None:
         self.epochs.append(message.event.metrics)
         self.query_one(EpochLog).epoch(message.event.metrics, message.event.epochs)
-        self._redraw_charts(message.event.epochs)
+        self._charts_due(message.event.epochs)
+
+    def _charts_due(self, planned: int) -> None:
+        """Redraw the curves for a finished epoch, at most every CHART_INTERVAL seconds: short epochs come faster
+        than anyone reads a chart, and each redraw costs the training thread time."""
+        now = time.monotonic()
+        wait = self._last_chart + CHART_INTERVAL - now
+        if wait <= 0:
+            self._redraw_charts(planned)
+        elif self._chart_timer is None:
+            self._chart_timer = self.set_timer(wait, lambda: self._redraw_charts(planned))
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
         event = message.event
+        self._redraw_charts(self.run_config.epochs if self.run_config else len(self.epochs))
         base = self.summary or RunSummary(run_id=self.recorder.run_id if self.recorder else None)
         self.summary = base.finished(event)
         self.confusion, self.mistakes = event.confusion, event.mistakes
@@ -298,6 +325,10 @@ class MainScreen(Screen[None]):
 
     # --- drawing --------------------------------------------------------------------------------------------------
     def _redraw_charts(self, planned: int) -> None:
+        if self._chart_timer is not None:
+            self._chart_timer.stop()
+            self._chart_timer = None
+        self._last_chart = time.monotonic()
         xs = [m.epoch for m in self.epochs]
         self.query_one("#acc-chart", MetricChart).set_series(
             [Series("train", xs, [m.accuracy for m in self.epochs]),

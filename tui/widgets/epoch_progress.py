@@ -32,11 +32,13 @@ class EpochProgress(Horizontal):
         self.query_one("#progress-stats", Label).update(text)
 
     def show(self, event: BatchProgress, epochs: int) -> None:
-        self.query_one("#progress-epoch", Label).update(f"Epoch {event.epoch}/{epochs}")
+        """Called up to ten times a second while training: the labels have fixed sizes, so no layout pass."""
+        self.query_one("#progress-epoch", Label).update(f"Epoch {event.epoch}/{epochs}", layout=False)
         self.query_one("#progress-bar", ProgressBar).update(total=event.steps, progress=event.step)
         self.query_one("#progress-stats", Label).update(
             f"{event.step}/{event.steps} · ETA {event.eta_seconds:.1f}s · {event.samples_per_second:,.0f} img/s"
-            f" · loss {event.loss:.4f}"
+            f" · loss {event.loss:.4f}",
+            layout=False,
         )
 
     def note(self, text: str) -> None:

@@ -1,0 +1,213 @@
+"""Responsiveness of the TUI while it trains, and what the UI costs in training throughput.
+
+Drives the real app in a pseudo-terminal (what a person sees, rendering included): starts `hptune tui`, focuses
+the Seed field, presses Train, then while the run trains types into the field and times each key press until the
+terminal receives the redrawn field. Alternates with `hptune run` (headless, same config) and compares training
+throughput (training images per second over epochs 2..N, from the store / the JSON output).
+
+    python bench/tui_latency.py [--epochs 60] [--repeats 3] [--presses 40]
+
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import random
+import select
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ["--dataset", "mnist-5k", "--hidden-layers", "2", "--hidden-units", "100", "--batch-size", "256"]
+#: Key presses that move focus from "Layers" (focused at start) to "Seed": momentum is disabled for adam.
+TABS_TO_SEED = 9
+
+
+def hptune() -> str:
+    exe = Path(sys.executable).parent / "hptune"
+    return str(exe) if exe.exists() else shutil.which("hptune") or "hptune"
+
+
+def throughput(epochs: list[dict], n_train: int) -> float:
+    """Training images per second over every epoch but the first (which traces the graph)."""
+    later = epochs[1:] or epochs
+    return n_train * len(later) / sum(e["seconds"] for e in later)
+
+
+# --- headless -----------------------------------------------------------------------------------------------------
+
+def run_headless(epochs: int, store: Path) -> float:
+    out = subprocess.run(
+        [hptune(), "run", *CONFIG, "--epochs", str(epochs), "--store", str(store), "--json"],
+        capture_output=True, text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return throughput(result["epochs"], result["dataset"]["n_train"])
+
+
+# --- the app in a pty ---------------------------------------------------------------------------------------------
+
+class Terminal:
+    """A child process on a pty, with every byte it writes kept alongside the time it arrived."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], size: tuple[int, int] = (120, 40)) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # child
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+            os.execvpe(argv[0], argv, env)
+        self.chunks: list[tuple[float, bytes]] = []
+        self.text = b""
+        self.exited = False
+
+    def pump(self, timeout: float = 0.005) -> None:
+        while True:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                return
+            try:
+                data = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.chunks.append((time.perf_counter(), data))
+            self.text += data
+            timeout = 0
+
+    def send(self, data: bytes) -> float:
+        self.pump(0)
+        sent = time.perf_counter()
+        os.write(self.fd, data)
+        return sent
+
+    def wait_for(self, needle: bytes, since: int, timeout: float) -> float | None:
+        """Time at which `needle` first appears in output received after byte offset `since`."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            self.pump(0.002)
+            at = self.text.find(needle, since)
+            if at >= 0:
+                offset = 0
+                for stamp, data in self.chunks:  # find the chunk that completed the needle
+                    offset += len(data)
+                    if offset >= at + len(needle):
+                        return stamp
+        return None
+
+    def alive(self) -> bool:
+        if not self.exited:
+            try:
+                self.exited = os.waitpid(self.pid, os.WNOHANG) != (0, 0)
+            except ChildProcessError:
+                self.exited = True
+        return not self.exited
+
+
+def run_tui(epochs: int, store: Path, presses: int) -> tuple[list[float], float, float]:
+    env = {**os.environ, "TERM": "xterm-256color", "HPTUNE_STORE": str(store), "TF_CPP_MIN_LOG_LEVEL": "3",
+           "COLUMNS": "120", "LINES": "40"}
+    started = time.perf_counter()
+    term = Terminal([hptune(), "tui", *CONFIG, "--epochs", str(epochs)], env)
+    if term.wait_for(b"Train", 0, 60) is None:
+        raise RuntimeError("the app did not draw its first screen")
+    first_screen = time.perf_counter() - started
+    time.sleep(0.5)
+    for _ in range(TABS_TO_SEED):
+        term.send(b"\t")
+        time.sleep(0.05)
+    term.send(b"\x12")  # ctrl+r: train
+    mark = len(term.text)
+    if term.wait_for(b"Epoch 2/", mark, 120) is None:  # measure once training is in full swing
+        raise RuntimeError("training did not start")
+    latencies: list[float] = []
+    for _ in range(presses):
+        time.sleep(random.uniform(0.15, 0.35))
+        term.pump(0)
+        mark = len(term.text)
+        sent = term.send(b"q")
+        seen = term.wait_for(b"0q", mark, 5)
+        if seen is not None:
+            latencies.append(seen - sent)
+        time.sleep(0.1)
+        term.send(b"\x7f")  # backspace: back to a valid seed
+        term.wait_for(b"0 ", len(term.text), 1)
+    records = _wait_for_run(store, 600)
+    term.send(b"\x11")  # ctrl+q
+    deadline = time.perf_counter() + 30
+    while term.alive() and time.perf_counter() < deadline:
+        term.pump(0.05)
+    quit_seconds = None
+    if term.alive():
+        os.kill(term.pid, signal.SIGTERM)
+        print("the app did not exit within 30 s of ctrl+q", flush=True)
+    record = records[-1]
+    speed = throughput([e.to_dict() for e in record.epochs], record.dataset["n_train"])
+    return latencies, speed, first_screen
+
+
+def _wait_for_run(store: Path, timeout: float) -> list:
+    sys.path.insert(0, str(ROOT))
+    from core.store import Store
+
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        records = Store(str(store)).runs()
+        if records and records[-1].status != "running":
+            return records
+        time.sleep(0.5)
+    raise RuntimeError("the TUI run did not finish")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--presses", type=int, default=40)
+    args = parser.parse_args()
+    all_latencies: list[float] = []
+    headless, tui, first = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.repeats):
+            headless.append(run_headless(args.epochs, Path(tmp) / f"headless{i}.journal"))
+            print(f"round {i + 1}: headless {headless[-1]:,.0f} img/s", flush=True)
+            latencies, speed, first_screen = run_tui(args.epochs, Path(tmp) / f"tui{i}.journal", args.presses)
+            all_latencies += latencies
+            tui.append(speed)
+            first.append(first_screen)
+            print(f"round {i + 1}: tui {speed:,.0f} img/s, {len(latencies)}/{args.presses} presses seen,"
+                  f" p50 {1000 * percentile(latencies, 0.5):.0f} ms, p95 {1000 * percentile(latencies, 0.95):.0f} ms,"
+                  f" first screen {first_screen:.2f}s", flush=True)
+    ratios = [t / h for t, h in zip(tui, headless, strict=True)]
+    print(f"config: 2x100 relu adam bs 256 on mnist-5k, {args.epochs} epochs, {os.cpu_count()} CPUs,"
+          f" HPTUNE_TF_THREADS={os.environ.get('HPTUNE_TF_THREADS', '(default)')}")
+    print(f"key press to screen: p50 {1000 * percentile(all_latencies, 0.5):.0f} ms,"
+          f" p95 {1000 * percentile(all_latencies, 0.95):.0f} ms, max {1000 * max(all_latencies):.0f} ms"
+          f" ({len(all_latencies)} presses)")
+    print(f"throughput: headless median {statistics.median(headless):,.0f} img/s, tui median"
+          f" {statistics.median(tui):,.0f} img/s, ratio median {statistics.median(ratios):.2f}"
+          f" (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"first screen: median {statistics.median(first):.2f}s")
+
+
+if __name__ == "__main__":
+    main()
