@@ -24,7 +24,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
 from core.config import ConfigError, RunConfig, _toml_value, make_config, read_toml

@@ -46,7 +46,7 @@ def settings_from_args(space: SearchSpace, args: argparse.Namespace) -> SweepSet
     try:
         return SweepSettings.model_validate(merged)
     except Exception as err:  # pydantic ValidationError: word it as the flag that caused it
-        from core.config import format_validation_error, field_names_in
+        from core.config import field_names_in, format_validation_error
 
         names = field_names_in(err)  # type: ignore[arg-type]
         raise ConfigError(format_validation_error(err), names[0] if names else None) from None  # type: ignore[arg-type]

@@ -9,12 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sweep_helpers import read_log, start_worker
 
 from core.space import SweepSettings, space_from_data
 from core.store import Store
 from core.sweeps import create_sweep, snapshot
-
-from sweep_helpers import read_log, start_worker
 
 pytestmark = pytest.mark.slow
 
