@@ -78,7 +78,8 @@ class SweepScreen(Screen[None]):
                 with Horizontal(id="sweep-actions"):
                     yield Button("Start ^r", variant="success", id="start", compact=True)
                     yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
-                    yield Button("Use best ^b", id="use-best", compact=True, disabled=True)
+                    yield Button("Best ^b", id="use-best", compact=True, disabled=True,
+                                 tooltip="Put the best trial's config in the main form")
                 with Horizontal(id="watch-row"):
                     yield Select([], prompt="watch a sweep…", compact=True, id="watch")
             with Vertical(id="sweep-right"):

@@ -57,13 +57,13 @@ class ParamScatter(_Chart):
     def __init__(self, param: str, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.param = param
+        self.border_title = param
         self.points: list[tuple[float, float]] = []
 
     def show(self, trials: Sequence[TrialRow], objective: str, log_x: bool = False) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(f"{objective} vs {self.param}")
         values = [(t.params.get(self.param), t.value) for t in _done(trials)]
         labels: list[str] = []
         self.points = []
