@@ -43,13 +43,15 @@ def settings_from_args(space: SearchSpace, args: argparse.Namespace) -> SweepSet
     merged = {**space.sweep.model_dump(), **given}
     if merged["algorithm"] != "grid" and merged["trials"] is None and merged["timeout"] is None:
         merged["trials"] = 20
+    from pydantic import ValidationError
+
     try:
         return SweepSettings.model_validate(merged)
-    except Exception as err:  # pydantic ValidationError: word it as the flag that caused it
+    except ValidationError as err:  # word it as the flag that caused it
         from core.config import field_names_in, format_validation_error
 
-        names = field_names_in(err)  # type: ignore[arg-type]
-        raise ConfigError(format_validation_error(err), names[0] if names else None) from None  # type: ignore[arg-type]
+        names = field_names_in(err)
+        raise ConfigError(format_validation_error(err), names[0] if names else None) from None
 
 
 def describe(settings: SweepSettings, space: SearchSpace, queued: int) -> str:
