@@ -46,8 +46,10 @@ class EpochStamps:
         self.wall.append(time.perf_counter())
         self.cpu.append(time.process_time())
 
-    def cycles(self) -> dict[str, list[float]]:
+    def cycles(self, started: float, ended: float) -> dict[str, Any]:
         return {
+            "setup_s": self.wall[0] - started,  # data, model, store: up to the start of training
+            "wrapup_s": ended - self.wall[-1],  # after the last epoch: test accuracy, final store writes
             "epoch_seconds": [b - a for a, b in zip(self.wall, self.wall[1:])],
             "epoch_cpu_seconds": [b - a for a, b in zip(self.cpu, self.cpu[1:])],
         }
@@ -92,9 +94,10 @@ def plain(task: dict[str, Any]) -> dict[str, Any]:
     history = model.fit(x_train, y_train, batch_size=task.get("batch_size", 256), epochs=task["epochs"],
                         validation_data=(x_val, y_val), verbose=task.get("verbose", 1), callbacks=[EpochTimer()])
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
-    total = time.perf_counter() - started
+    ended = time.perf_counter()
+    total = ended - started
     return {
-        **stamps.cycles(),
+        **stamps.cycles(started, ended),
         "val_accuracy": float(history.history["val_accuracy"][-1]),
         "test_accuracy": float(test_accuracy),
         "total_s": total,
@@ -142,11 +145,12 @@ def hptune(task: dict[str, Any]) -> dict[str, Any]:
             printer(event)
 
     result = train(config, on_event=on_event, record=store.recorder())
-    total = time.perf_counter() - started
+    ended = time.perf_counter()
+    total = ended - started
     if result.status != "completed":
         raise RuntimeError(f"run ended {result.status}: {result.message}")
     return {
-        **stamps.cycles(),
+        **stamps.cycles(started, ended),
         "val_accuracy": result.epochs[-1].val_accuracy,
         "test_accuracy": result.test_accuracy,
         "total_s": total,

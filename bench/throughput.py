@@ -18,7 +18,10 @@ see identical inputs), seed 0. "epoch s" is the median over epochs 2..N (the fir
 time from one epoch's end to the next, measured at the same point for both scripts, so it holds the steps,
 validation, callbacks, events and store writes; "cpu s/epoch" is the process's CPU time over the same span (less
 disturbed than wall time when other programs share the cores). "total s" runs from loading the data to the test
-accuracy, imports excluded. The targets are judged on epoch wall time. Ratios are medians of the per-repeat ratios of
+accuracy, imports excluded; "setup s" is its part before training starts (data, model, store; for plain Keras up
+to fit's first callback, for hptune up to its RunStarted event) and "wrap-up s" its part after the last epoch
+(test accuracy; hptune also computes the confusion matrix and closes the stored run). The targets are judged on
+epoch wall time. Ratios are medians of the per-repeat ratios of
 neighbouring runs. Roofline: FLOPs per epoch = 6 x params x 50,000 + 2 x params x 10,000 (dense layers: forward 2,
 backward 4 per weight per image; validation forward only), over the steady epoch time, against this machine's
 best float32 2048x2048 matmul rate.
@@ -89,6 +92,7 @@ def main() -> None:
             group = runs[(model, variant)]
             spe = group[0].get("steps_per_execution", 1)
             rows.append([name, variant, spe, median(x["epoch"] for x in group), median(x["cpu"] for x in group),
+                         median(x["setup_s"] for x in group), median(x["wrapup_s"] for x in group),
                          median(x["total_s"] for x in group),
                          median(x["val_accuracy"] for x in group), median(x["test_accuracy"] for x in group)])
         spe1, default = runs[(model, "hptune-spe1")], runs[(model, "hptune-default")]
@@ -111,7 +115,8 @@ def main() -> None:
             roof_rows.append([name, variant, params, flops / 1e9, epoch, rate, f"{rate / best_peak:.2%}"])
 
     print()
-    print(table(["model", "variant", "steps/exec", "epoch s", "cpu s/epoch", "total s", "val acc", "test acc"], rows,
+    print(table(["model", "variant", "steps/exec", "epoch s", "cpu s/epoch", "setup s", "wrap-up s", "total s",
+                 "val acc", "test acc"], rows,
                 title="training throughput (medians)"))
     print()
     print(table(["model", "(a) epoch", "(a) cpu", "(a) total", "<= 3%", "(b) epoch", "(b) cpu", "(b) total",

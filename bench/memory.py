@@ -1,0 +1,103 @@
+"""Memory of hptune's trainer: peak resident memory of one 2x100 run on MNIST-sized data, and whether resident
+memory stays flat over 30 sequential runs in one process (as in a TUI session or a sweep worker).
+
+Both parts run in one fresh child process: Keras, Optuna and the trainer imported first (the "after imports"
+line), then one 2x100 run of hptune's defaults on 50,000 train / 10,000 validation images of the synthetic
+60,000-image MNIST-format set (peak = the process's maximum resident set, getrusage ru_maxrss), then 30 short runs
+in a row into one journal-file store, reading the current resident set (/proc/self/statm) after each. The target
+is that memory after the 30th run is within 10% of memory after the first. The data set is cached per process by
+core.data, so the growth left is the trainer's own (models, graphs, optimizer state, events, the store).
+
+Run: `python bench/memory.py` (a 10-epoch 2x100 run, then 30 one-epoch 2x100 runs on the 60,000-image set; about
+2 minutes on 2 cores) or `python bench/memory.py --quick` (2 epochs, then 30 one-epoch runs on the bundled
+5,000-image mnist-5k sample; under a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import ROOT, machine_line, run_in_terminal, scratch_dir, synthetic_mnist, table  # noqa: E402
+
+
+def child(spec: dict, out: Path) -> None:
+    """Runs in the measured process."""
+    sys.path.insert(0, str(ROOT))
+    from _worker import peak_rss_bytes, rss_bytes
+
+    import optuna  # noqa: F401
+
+    from core.backend import import_keras
+    from core.config import make_config
+    from core.store import Store
+    from core.trainer import train
+
+    import_keras()
+    report: dict = {"after_imports": rss_bytes()}
+    store = Store(str(Path(tempfile.mkdtemp(dir=scratch_dir())) / "runs.journal"))
+    big = make_config(dict(hidden_layers=2, hidden_units=100, epochs=spec["epochs"], dataset=spec["dataset"]))
+    started = time.perf_counter()
+    result = train(big, record=store.recorder())
+    report.update(peak_one_run=peak_rss_bytes(), after_one_run=rss_bytes(), one_run_s=time.perf_counter() - started,
+                  one_run_status=result.status, params=result.params)
+
+    short = make_config(dict(hidden_layers=2, hidden_units=100, epochs=1, dataset=spec["short_dataset"]))
+    series = []
+    for _ in range(spec["runs"]):
+        result = train(short, record=store.recorder())
+        if result.status != "completed":
+            raise RuntimeError(f"run ended {result.status}: {result.message}")
+        series.append(rss_bytes())
+    report.update(series=series, peak_end=peak_rss_bytes())
+    out.write_text(json.dumps(report))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(json.loads(args.child[0]), Path(args.child[1]))
+        return
+    dataset = str(synthetic_mnist())
+    spec = dict(dataset=dataset, epochs=2 if args.quick else 10, runs=args.runs,
+                short_dataset="mnist-5k" if args.quick else dataset)
+    print(machine_line())
+    print(f"one run: 2x100, {spec['epochs']} epochs on {dataset} (50,000 train / 10,000 val); then {args.runs}"
+          f" one-epoch 2x100 runs on {spec['short_dataset']}\n")
+    out = Path(tempfile.mkstemp(suffix=".json", dir=scratch_dir())[1])
+    rc, tail = run_in_terminal([sys.executable, __file__, "--child", json.dumps(spec), str(out)], timeout=1800)
+    if rc != 0:
+        raise SystemExit(f"the measured process failed (rc {rc}):\n{tail[-3000:]}")
+    report = json.loads(out.read_text())
+    out.unlink()
+
+    mib = 2**20
+    series = report["series"]
+    first, last = series[0], series[-1]
+    ratio = last / first
+    rows = [
+        ["after imports (keras, optuna, core)", report["after_imports"] / mib],
+        [f"peak during one 2x100 run ({spec['epochs']} epochs, 60,000-image set)", report["peak_one_run"] / mib],
+        ["after that run", report["after_one_run"] / mib],
+        ["after short run 1", first / mib],
+        *[[f"after short run {i + 1}", series[i] / mib] for i in range(4, len(series), 5) if i + 1 != len(series)],
+        [f"after short run {len(series)}", last / mib],
+        ["peak over the whole process", report["peak_end"] / mib],
+    ]
+    print(table(["resident memory", "MiB"], rows, title="memory (RSS)"))
+    verdict = "met" if ratio <= 1.10 else "NOT met"
+    print(f"\nafter run {len(series)} / after run 1: {ratio:.3f} ({(ratio - 1):+.1%}; target within +10%: {verdict})")
+
+
+if __name__ == "__main__":
+    main()
