@@ -1,0 +1,177 @@
+"""Training in a child process, for callers that live long and train many times (the TUI).
+
+TensorFlow keeps a few megabytes of every model's traced training graph for the life of the process, whatever
+`clear_session()` does (measured by bench/memory.py), so a process that trains run after run grows. A
+`TrainingHost` runs the same `train()` in a child process, relays its events, and replaces the child once it has
+grown past `recycle_at` times its size after the first run. The caller's process never imports TensorFlow, and a
+crash of the native runtime ends one run instead of the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from typing import Any
+
+from core.config import ConfigError, RunConfig
+from core.data import DatasetError
+from core.events import EpochEnded, EpochMetrics, Event, RunFinished
+from core.trainer import EventSink, RunResult
+
+log = logging.getLogger(__name__)
+
+#: How often the parent checks its own stop flag and the child's health while waiting for events.
+POLL_SECONDS = 0.05
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _serve(conn: Any, stop: Any) -> None:
+    """The child's loop: one ("train", config) message at a time, events back as they happen."""
+    from core.trainer import train
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] != "train":
+            return
+        stop.clear()
+        try:
+            result = train(message[1], on_event=lambda event: conn.send(("event", event)), stop=stop)
+        except ConfigError as err:
+            conn.send(("config_error", str(err), err.field))
+        except DatasetError as err:
+            conn.send(("dataset_error", str(err), None))
+        except Exception as err:  # noqa: BLE001 - reported to the parent, which fails the run with it
+            conn.send(("error", f"{type(err).__name__}: {err}", None))
+        else:
+            conn.send(("result", result, _rss_bytes()))
+
+
+class TrainingHost:
+    """`host.train(config, on_event, stop, record=...)` behaves like `core.trainer.train`, in a child process."""
+
+    def __init__(self, recycle_at: float = 1.1) -> None:
+        self.recycle_at = recycle_at
+        self._ctx = multiprocessing.get_context("spawn")
+        self._process: Any = None
+        self._conn: Any = None
+        self._stop = self._ctx.Event()
+        self._first_rss = 0
+        self._lock = threading.Lock()
+        self.restarts = 0
+
+    def _ensure_child(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        self._discard()
+        parent, child = self._ctx.Pipe()
+        self._process = self._ctx.Process(target=_serve, args=(child, self._stop), name="hptune-trainer", daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+        self._first_rss = 0
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.send(("quit",))
+            except (OSError, BrokenPipeError):
+                pass
+            self._conn.close()
+        if self._process is not None:
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(timeout=5)
+        self._process = self._conn = None
+
+    def close(self) -> None:
+        """Stop any run and end the child; safe to call more than once and from another thread."""
+        self._stop.set()
+        with self._lock:
+            self._discard()
+
+    def train(self, config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
+              *, record: EventSink | None = None) -> RunResult:
+        with self._lock:
+            self._ensure_child()
+            self._stop.clear()
+            self._conn.send(("train", config))
+            save_error: Exception | None = None
+            last: RunFinished | None = None
+            epochs: list[EpochMetrics] = []
+            while True:
+                if stop is not None and stop.is_set():
+                    self._stop.set()
+                if not self._conn.poll(POLL_SECONDS):
+                    if not self._process.is_alive():
+                        self._discard()
+                        return self._died(config, on_event, record, last, epochs)
+                    continue
+                try:
+                    message = self._conn.recv()
+                except (EOFError, OSError):
+                    self._discard()
+                    return self._died(config, on_event, record, last, epochs)
+                kind = message[0]
+                if kind == "event":
+                    event: Event = message[1]
+                    if save_error is None and record is not None:
+                        try:
+                            record(event)
+                        except Exception as err:  # noqa: BLE001 - as in train(): unsaved training must not go on
+                            save_error = err
+                            self._stop.set()
+                    if isinstance(event, RunFinished):
+                        last = event
+                    elif isinstance(event, EpochEnded):
+                        epochs.append(event.metrics)
+                    if on_event is not None:
+                        on_event(event)
+                elif kind == "result":
+                    result, rss = message[1], message[2]
+                    self._maybe_recycle(rss)
+                    if save_error is not None:
+                        raise save_error
+                    return result
+                elif kind == "config_error":
+                    raise ConfigError(message[1], message[2])
+                elif kind == "dataset_error":
+                    raise DatasetError(message[1])
+                else:
+                    raise RuntimeError(message[1])
+
+    def _maybe_recycle(self, rss: int) -> None:
+        if not self._first_rss:
+            self._first_rss = rss
+        elif rss > self._first_rss * self.recycle_at:
+            log.info("training process grew to %.0f MiB; starting a fresh one", rss / 2**20)
+            self.restarts += 1
+            self._discard()
+
+    @staticmethod
+    def _died(config: RunConfig, on_event: EventSink | None, record: EventSink | None,
+              last: RunFinished | None, epochs: list[EpochMetrics]) -> RunResult:
+        """The child vanished (killed, or the native runtime crashed): end the run as failed, keeping its epochs."""
+        message = "the training process ended unexpectedly (killed, or out of memory)"
+        result = RunResult(status="failed", config=config, message=message, epochs=list(epochs))
+        if last is None:
+            finished = RunFinished("failed", message, None, None, None, 0.0, None, None)
+            for sink in (record, on_event):
+                if sink is not None:
+                    try:
+                        sink(finished)
+                    except Exception:  # noqa: BLE001 - the run is already lost; saving what we can
+                        log.debug("could not record the failed run", exc_info=True)
+        return result

@@ -1,0 +1,70 @@
+"""Training in a child process: same events and results as train(), the caller's memory stays flat."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from core.config import ConfigError, make_config
+from core.events import EpochEnded, RunFinished, RunStarted
+from core.isolated import TrainingHost
+from core.store import Store
+
+SMALL = {"dataset": "mnist-5k", "hidden_layers": 1, "hidden_units": 16, "epochs": 2}
+
+
+@pytest.fixture
+def host():
+    host = TrainingHost()
+    yield host
+    host.close()
+
+
+def test_events_results_and_store_match_an_in_process_run(host: TrainingHost, store_path: Path) -> None:
+    store = Store(str(store_path))
+    events = []
+    result = host.train(make_config(SMALL), on_event=events.append, record=store.recorder())
+    assert result.status == "completed" and len(result.epochs) == 2 and result.test_accuracy > 0.5
+    assert isinstance(events[1], RunStarted) and isinstance(events[-1], RunFinished)
+    assert [e.metrics for e in events if isinstance(e, EpochEnded)] == result.epochs
+    [record] = store.runs()
+    assert record.status == "completed" and record.epochs == result.epochs
+    again = host.train(make_config(SMALL))  # the same child serves the next run
+    assert [e.loss for e in again.epochs] == [e.loss for e in result.epochs]
+
+
+def test_stop_reaches_the_child(host: TrainingHost) -> None:
+    stop = threading.Event()
+
+    def on_event(event) -> None:
+        if isinstance(event, EpochEnded):
+            stop.set()
+
+    result = host.train(make_config(SMALL | {"epochs": 100}), on_event=on_event, stop=stop)
+    assert result.status == "stopped" and len(result.epochs) == 1
+
+
+def test_bad_input_raises_as_train_does(host: TrainingHost) -> None:
+    with pytest.raises(ConfigError, match="batch_size"):
+        host.train(make_config(SMALL | {"batch_size": 4000}))
+    assert host.train(make_config(SMALL | {"epochs": 1})).status == "completed"
+
+
+def test_a_killed_child_fails_the_run_and_keeps_its_epochs(host: TrainingHost, store_path: Path) -> None:
+    store = Store(str(store_path))
+
+    def on_event(event) -> None:
+        if isinstance(event, EpochEnded) and event.metrics.epoch == 2:
+            os.kill(host._process.pid, signal.SIGKILL)
+
+    config = make_config(SMALL | {"epochs": 50, "batch_size": 32, "steps_per_execution": 1})
+    result = host.train(config, on_event=on_event, record=store.recorder())
+    assert result.status == "failed" and "ended unexpectedly" in result.message
+    assert [e.epoch for e in result.epochs][:2] == [1, 2]
+    [record] = store.runs()
+    assert record.status == "failed" and len(record.epochs) >= 2
+    assert host.train(make_config(SMALL | {"epochs": 1})).status == "completed"  # a fresh child takes over
