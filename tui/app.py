@@ -92,6 +92,9 @@ class HptuneApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; a run in progress is stopped and saved first, so no training thread outlives the app."""
+        if self.main_screen.quit_when_done:  # asked twice: leave now; the run still ends at its next step
+            self.exit()
+            return
         if self.main_screen.stop_for_quit():
             self.notify("Stopping the run and saving it, then quitting…")
             self.set_timer(QUIT_GRACE, self.exit)

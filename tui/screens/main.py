@@ -17,7 +17,7 @@ from textual.widgets import Button, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from core.config import RunConfig
-from core.events import EpochMetrics, Event
+from core.events import BatchProgress, EpochMetrics, Event
 from tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
 from tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
 
@@ -60,6 +60,7 @@ class MainScreen(Screen[None]):
         self.quit_when_done = False
         self._last_chart = 0.0
         self._last_progress = 0.0
+        self._button_state: tuple[bool, bool] | None = None
         self._chart_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -99,6 +100,10 @@ class MainScreen(Screen[None]):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
+        state = (self.running, self.form.config is None)
+        if state == self._button_state:
+            return  # most edits leave the form as valid or invalid as it was: spare the footer a refresh
+        self._button_state = state
         self.query_one("#train", Button).disabled = self.running or self.form.config is None
         self.query_one("#stop", Button).disabled = not self.running
         self.refresh_bindings()
@@ -220,7 +225,15 @@ class MainScreen(Screen[None]):
         limit_backend_threads()
         freeze_heap()
 
+        last_progress = 0.0
+
         def forward(event: Event) -> None:
+            nonlocal last_progress
+            if isinstance(event, BatchProgress) and event.step < event.steps:
+                now = time.monotonic()
+                if now - last_progress < PROGRESS_INTERVAL:
+                    return  # not worth waking the UI for: it would skip this one anyway
+                last_progress = now
             self.post_message(wrap(event))
 
         result = train(config, on_event=forward, stop=stop, record=recorder)

@@ -84,6 +84,7 @@ class HyperparamForm(VerticalScroll):
         self.config: RunConfig | None = config
         self.errors: dict[str, str] = {}
         self._loading = False
+        self._shown: dict[str, str] = {}
 
     # --- layout -------------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -180,25 +181,30 @@ class HyperparamForm(VerticalScroll):
             config = None
         self.config = config
         self.errors = {k: "\n".join(v) for k, v in errors.items()}
+        # Touch only what changed: this runs on every key press, perhaps while a run trains.
         for name in FIELD_LABELS:
             self._show_error(f"#error-{name}", self.errors.get(name, ""))
             self.query_one(f"#field-{name}").set_class(name in self.errors, "-invalid")
         self._show_error("#config-error", self.errors.get("config", ""))
         optimizer = values.get("optimizer")
         self.query_one("#field-momentum").disabled = optimizer not in MOMENTUM_OPTIMIZERS
-        size = self.query_one("#model-size", Static)
         if config is not None:
-            size.update(
-                f"[b]{config.param_count():,}[/b] params · ~{format_bytes(config.memory_bytes())} memory"
-            )
+            size_text = f"[b]{config.param_count():,}[/b] params · ~{format_bytes(config.memory_bytes())} memory"
         else:
-            size.update(f"[$error]{len(self.errors)} field(s) need attention[/]")
+            size_text = f"[$error]{len(self.errors)} field(s) need attention[/]"
+        self._update_if_changed("#model-size", size_text)
         self.post_message(self.Changed(self, config, dict(self.errors)))
 
+    def _update_if_changed(self, selector: str, text: str) -> bool:
+        if self._shown.get(selector) == text:
+            return False
+        self._shown[selector] = text
+        self.query_one(selector, Static).update(text)
+        return True
+
     def _show_error(self, selector: str, text: str) -> None:
-        widget = self.query_one(selector, Static)
-        widget.update(text)
-        widget.display = bool(text)
+        if self._update_if_changed(selector, text):
+            self.query_one(selector, Static).display = bool(text)
 
     @on(Input.Changed)
     @on(Checkbox.Changed)

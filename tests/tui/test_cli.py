@@ -1,0 +1,70 @@
+"""The console script's front ends: `hptune [options]` opens the TUI, `hptune serve` warns off-machine binds,
+and nothing the TUI imports at start-up pulls in Keras."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui import serve as serve_module
+from tui.cli import tui_argv
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], []),
+        (["--dataset", "mnist-5k"], ["tui", "--dataset", "mnist-5k"]),
+        (["tui", "--preset", "seed-2x10"], ["tui", "--preset", "seed-2x10"]),
+        (["run", "--epochs", "1"], ["run", "--epochs", "1"]),
+        (["--help"], ["--help"]),
+        (["--version"], ["--version"]),
+    ],
+)
+def test_options_without_a_command_mean_the_tui(argv: list[str], expected: list[str]) -> None:
+    assert tui_argv(argv) == expected
+
+
+class FakeServer:
+    made: list[FakeServer] = []
+
+    def __init__(self, command: str, host: str, port: int, title: str) -> None:
+        self.command, self.host, self.port = command, host, port
+        FakeServer.made.append(self)
+
+    def serve(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("localhost", False), ("0.0.0.0", True)])
+def test_serve_warns_when_binding_beyond_this_machine(monkeypatch, capsys, host: str, warned: bool) -> None:
+    import textual_serve.server
+
+    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    args = argparse.Namespace(host=host, port=8123, store="/tmp/x/runs.journal")
+    assert serve_module.serve_app(args) == 0
+    server = FakeServer.made[-1]
+    assert (server.host, server.port) == (host, 8123)
+    assert "tui --store /tmp/x/runs.journal" in server.command
+    assert ("warning" in capsys.readouterr().err) is warned
+
+
+def test_importing_the_whole_tui_does_not_import_keras() -> None:
+    code = (
+        "import sys, tui.app, tui.screens, tui.widgets, tui.serve, tui.cli;"
+        " print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_hptune_help_runs() -> None:
+    out = subprocess.run([sys.executable, "-c", "from tui.cli import main; main()", "--help"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "tui" in out.stdout
