@@ -223,7 +223,17 @@ def flops_per_epoch(params: int, n_train: int = 50_000, n_val: int = 10_000) -> 
     return 6.0 * params * n_train + 2.0 * params * n_val
 
 
-def matmul_gflops(n: int = 2048, repeats: int = 10) -> dict[str, float]:
+def best_rates(*measurements: dict[str, float]) -> dict[str, float]:
+    """The best rate per library over several measurements (taken before and after the runs, so that a burst of
+    load from other programs at one moment does not lower the peak)."""
+    out: dict[str, float] = {}
+    for rates in measurements:
+        for key, value in rates.items():
+            out[key] = max(out.get(key, 0.0), value)
+    return out
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 20) -> dict[str, float]:
     """This machine's float32 matrix-multiply rate (2 n^3 FLOPs per product), best of `repeats`, with every core
     the library uses: numpy (OpenBLAS) and, when it is importable, TensorFlow (Eigen/oneDNN) as Keras runs it."""
     rng = np.random.default_rng(0)

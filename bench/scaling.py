@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     flops_per_epoch,
     machine_line,
+    best_rates,
     matmul_gflops,
     median,
     param_count,
@@ -47,7 +48,8 @@ def main() -> None:
     dataset = str(synthetic_mnist())
     print(machine_line())
     print(f"data: {dataset} (50,000 train / 10,000 val), batch 256, hptune defaults, {epochs} epochs per size\n")
-    peak = max(matmul_gflops().values())
+    peak_before = matmul_gflops()
+    peak = max(peak_before.values())
 
     def measure(n_layers: int, n_units: int) -> list:
         res = run_worker(dict(kind="hptune", layers=n_layers, units=n_units, epochs=epochs, dataset=dataset,
@@ -61,9 +63,15 @@ def main() -> None:
 
     by_units = [measure(2, u) for u in units]
     by_layers = [measure(n, 100) for n in layers]
+    rates = best_rates(peak_before, matmul_gflops())
+    if max(rates.values()) > peak:  # the rate measured after the runs was higher: judge every row by it
+        peak = max(rates.values())
+        for row in by_units + by_layers:
+            row[6] = f"{row[5] / peak:.1%}"
     headers = ["model", "layers", "units", "params", "epoch s", "GFLOP/s", "of peak", "val acc"]
     print()
-    print(table(headers, by_units, title=f"epoch time by hidden units (2 layers); matmul peak {peak:.1f} GFLOP/s"))
+    print(table(headers, by_units, title=f"epoch time by hidden units (2 layers); float32 2048x2048 matmul peak {peak:.1f} GFLOP/s"
+                      f" ({', '.join(f'{k} {v:.1f}' for k, v in rates.items())}; best before and after the runs)"))
     print()
     print(table(headers, by_layers, title="epoch time by hidden layers (100 units each)"))
     print()

@@ -82,12 +82,16 @@ def time_first_frame(env: dict[str, str], marker: bytes, timeout: float = 30.0) 
             elif proc.poll() is not None:
                 break
         if proc.poll() is None:
-            os.write(master, b"\x11")  # ctrl+q
+            os.write(master, b"\x11")  # ctrl+q; the clock has stopped, so do not wait long for a clean exit
             try:
-                proc.wait(timeout=5)
+                proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
     finally:
         os.close(master)
     return elapsed, seen[-2000:].decode("utf-8", "replace")
