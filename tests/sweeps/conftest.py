@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sweep_helpers import FAST_HEARTBEAT
+from tests.sweeps.sweep_helpers import FAST_HEARTBEAT
 
 PG_SKIP = ("HPTUNE_TEST_PG_URL is not set: no PostgreSQL server to share a study through"
            " (CI sets it from .ci/postgres.sh; locally: export HPTUNE_TEST_PG_URL=$(sudo bash .ci/postgres.sh | tail -1))")

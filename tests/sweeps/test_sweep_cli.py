@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sweep_helpers import hptune
+from tests.sweeps.sweep_helpers import hptune
 
 from core.space import SweepSettings, space_from_data
 from core.store import Store

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import small_digits, write_idx
+from tests.conftest import small_digits, write_idx
 from core import data
 from core.config import ConfigError
 from core.data import DatasetError, DatasetUnavailable, load_dataset, read_idx
