@@ -21,7 +21,8 @@ disturbed than wall time when other programs share the cores). "total s" runs fr
 accuracy, imports excluded; "setup s" is its part before training starts (data, model, store; for plain Keras up
 to fit's first callback, for hptune up to its RunStarted event) and "wrap-up s" its part after the last epoch
 (test accuracy; hptune also computes the confusion matrix and closes the stored run). The targets are judged on
-epoch wall time. Ratios are medians of the per-repeat ratios of
+epoch wall time; for (a) the verdict is also given on CPU time, since a 3% difference is below the run-to-run
+spread of wall time when other programs load the 2 cores. Ratios are medians of the per-repeat ratios of
 neighbouring runs. Roofline: FLOPs per epoch = 6 x params x 50,000 + 2 x params x 10,000 (dense layers: forward 2,
 backward 4 per weight per image; validation forward only), over the steady epoch time, against this machine's
 best float32 2048x2048 matmul rate (best of 20 products, measured before and after the runs).
@@ -106,7 +107,8 @@ def main() -> None:
         speedup_total = median(p["total_s"] / h["total_s"] for h, p in zip(default, plain))
         acc_gap = 100 * (median(x["val_accuracy"] for x in default) - median(x["val_accuracy"] for x in plain))
         ratio_rows.append([name, f"{overhead_epoch:+.1%}", f"{overhead_cpu:+.1%}", f"{overhead_total:+.1%}",
-                           "yes" if overhead_epoch <= 0.03 else "NO", f"{speedup_epoch:.2f}x", f"{speedup_cpu:.2f}x",
+                           f"{'yes' if overhead_epoch <= 0.03 else 'NO'}/{'yes' if overhead_cpu <= 0.03 else 'NO'}",
+                           f"{speedup_epoch:.2f}x", f"{speedup_cpu:.2f}x",
                            f"{speedup_total:.2f}x",
                            f"{acc_gap:+.2f}", "yes" if speedup_epoch >= 1.5 and abs(acc_gap) <= 0.5 else "NO"])
         params = param_count(*model)
@@ -121,7 +123,7 @@ def main() -> None:
                  "val acc", "test acc"], rows,
                 title="training throughput (medians)"))
     print()
-    print(table(["model", "(a) epoch", "(a) cpu", "(a) total", "<= 3%", "(b) epoch", "(b) cpu", "(b) total",
+    print(table(["model", "(a) epoch", "(a) cpu", "(a) total", "<= 3% wall/cpu", "(b) epoch", "(b) cpu", "(b) total",
                  "(b) val acc pts", ">= 1.5x, +-0.5"], ratio_rows,
                 title="targets: (a) hptune-spe1 over plain, (b) plain over hptune-default (medians of paired ratios)"))
     print()
