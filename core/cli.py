@@ -69,6 +69,10 @@ def _validation(text: str) -> str | int | float:
             raise argparse.ArgumentTypeError(f"expected a count, a fraction or auto, got {text!r}") from None
 
 
+def _auto_or_int(text: str) -> str | int:
+    return text if text == "auto" else _number(int)(text)
+
+
 #: flag -> (config field, parser, help)
 RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
     "--hidden-layers": ("hidden_layers", _number(int), "hidden Dense layers (0-64)"),
@@ -83,7 +87,7 @@ RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
     "--patience": ("patience", _number(int), "stop early after N epochs without a better val_loss"),
     "--seed": ("seed", _number(int), "random seed (same seed, same curves)"),
     "--validation-size": ("validation_size", _validation, "held-out images: a count, a fraction, or auto"),
-    "--steps-per-execution": ("steps_per_execution", _number(int), "training steps per backend call (speed)"),
+    "--steps-per-execution": ("steps_per_execution", _auto_or_int, "training steps per backend call, or auto"),
 }
 
 

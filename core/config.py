@@ -24,6 +24,12 @@ MOMENTUM_OPTIMIZERS: frozenset[str] = frozenset({"sgd", "rmsprop"})
 #: Input size assumed before a dataset is loaded (28x28 MNIST-style images); the trainer re-checks with the real one.
 DEFAULT_INPUT_SIZE = 28 * 28
 NUM_CLASSES = 10
+#: steps_per_execution=auto: at most this many steps per call (the fastest measured for small models) ...
+AUTO_MAX_STEPS = 32
+#: ... and no more than about this much work per call, so Stop and the progress bar stay responsive on big models.
+AUTO_EXECUTION_SECONDS = 0.15
+#: Dense-layer training throughput assumed for that estimate (measured 50-130 GFLOP/s on 2 CPU cores).
+ASSUMED_FLOPS = 50e9
 #: Share of physical memory a single model may claim before it is refused.
 MEMORY_FRACTION = 0.5
 
@@ -77,9 +83,10 @@ class RunConfig(BaseModel):
     """Scale pixels to [0, 1]; false feeds raw 0-255 pixels as the reference tutorial did."""
 
     # --- execution ---
-    steps_per_execution: int = Field(32, ge=1, le=1024)
-    """Training steps Keras runs per call into the backend. Larger is faster for small models; progress updates
-    and Stop are honoured between such calls."""
+    steps_per_execution: Literal["auto"] | int = "auto"
+    """Training steps Keras runs per call into the backend (1-1024). Larger is faster for small models; progress
+    updates and Stop are honoured between calls. auto: up to 32, fewer for big models, so one call takes about
+    0.15 s (bench/steps_per_execution.py measured 32 as the fastest for the tutorial's models)."""
 
     @field_validator("hidden_units")
     @classmethod
@@ -104,6 +111,13 @@ class RunConfig(BaseModel):
                 raise ValueError(f"a count must be at least 1, got {value}")
         elif not 0.0 < value < 1.0:
             raise ValueError(f"a fraction must be between 0 and 1 (exclusive), got {value}")
+        return value
+
+    @field_validator("steps_per_execution")
+    @classmethod
+    def _steps_per_execution(cls, value: str | int) -> str | int:
+        if value != "auto" and not 1 <= value <= 1024:
+            raise ValueError(f"expected auto or 1 to 1024, got {value}")
         return value
 
     @field_validator("dataset")
@@ -139,6 +153,14 @@ class RunConfig(BaseModel):
             total += fan_in * width + width
             fan_in = width
         return total
+
+    def effective_steps_per_execution(self, input_size: int = DEFAULT_INPUT_SIZE) -> int:
+        """The steps per backend call this run uses: as set, or for auto about AUTO_EXECUTION_SECONDS of work."""
+        if self.steps_per_execution != "auto":
+            return int(self.steps_per_execution)
+        flops_per_step = 6 * self.param_count(input_size) * self.batch_size
+        steps = int(AUTO_EXECUTION_SECONDS * ASSUMED_FLOPS / max(1, flops_per_step))
+        return max(1, min(AUTO_MAX_STEPS, steps))
 
     def memory_bytes(self, input_size: int = DEFAULT_INPUT_SIZE) -> int:
         """Estimated training memory: weights, gradients and two optimizer slots, plus a batch's activations."""
@@ -226,8 +248,8 @@ def format_validation_error(err: ValidationError) -> str:
     """One line per problem, each naming the field, what was given and what is expected."""
     lines = []
     for problem in err.errors():
-        loc = ".".join(str(part) for part in problem["loc"] if not isinstance(part, int)) or "config"
-        loc = _FIELD_ALIASES.get(loc, loc)
+        # The first part is the field; pydantic appends union members ("int", "literal['auto']") a person never typed.
+        loc = str(problem["loc"][0]) if problem["loc"] else "config"
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
             message = f"unknown key; expected one of: {', '.join(RunConfig.model_fields)}"
@@ -242,14 +264,6 @@ def format_validation_error(err: ValidationError) -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
-# pydantic reports union members as e.g. "hidden_units.int"; show the field a person typed.
-_FIELD_ALIASES = {
-    "hidden_units.int": "hidden_units",
-    "hidden_units.list[int]": "hidden_units",
-    "validation_size.literal['auto']": "validation_size",
-    "validation_size.int": "validation_size",
-    "validation_size.float": "validation_size",
-}
 
 
 def field_names_in(err: ValidationError) -> list[str]:

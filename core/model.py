@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from core.backend import import_keras
@@ -44,6 +45,8 @@ def build_model(config: RunConfig, image_shape: tuple[int, ...]) -> Any:
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         # The PyTorch backend runs one step per call; the others batch steps for speed.
-        steps_per_execution=1 if keras.backend.backend() == "torch" else config.steps_per_execution,
+        steps_per_execution=1 if keras.backend.backend() == "torch" else config.effective_steps_per_execution(
+            math.prod(image_shape)
+        ),
     )
     return model
