@@ -1,7 +1,7 @@
-"""Thread limits for the backend, applied on the worker thread before the first TensorFlow op.
+"""How the training worker shares the process with the UI: the garbage collector, thread pools, priority.
 
-Training and the UI share the machine's cores; on a small machine TensorFlow's own thread pools can starve the
-UI's event loop. Measured with bench/tui_latency.py; override with HPTUNE_TF_THREADS=intra[,inter].
+Training and the UI share one interpreter (the GIL) and the machine's cores. Each knob here was measured with
+bench/tui_latency.py; HPTUNE_TF_THREADS=intra[,inter] and HPTUNE_TRAIN_NICE=N override the defaults.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 _applied = False
 
 
-def thread_limits(cpus: int | None = None) -> tuple[int, int] | None:
+def thread_limits() -> tuple[int, int] | None:
     """(intra-op, inter-op) thread counts to use, or None to leave TensorFlow's defaults."""
     spec = os.environ.get("HPTUNE_TF_THREADS", "").strip()
     if spec:
@@ -24,10 +24,10 @@ def thread_limits(cpus: int | None = None) -> tuple[int, int] | None:
             return None
         parts = [int(p) for p in spec.split(",")]
         return parts[0], parts[1] if len(parts) > 1 else parts[0]
-    # One core stays with the UI. On a 2-core machine this trained faster in the TUI than TensorFlow's defaults,
-    # which oversubscribe the cores once the UI thread wants one too (bench/tui_latency.py).
-    cpus = cpus or os.cpu_count() or 1
-    return max(1, cpus - 1), 1
+    # TensorFlow's own defaults: once the UI stopped redrawing per batch and the heap was frozen (freeze_heap),
+    # they gave the best throughput with p95 key latency well under 100 ms on a 2-core machine, where leaving a
+    # core to the UI cost a third of the throughput (bench/tui_latency.py).
+    return None
 
 
 def training_nice() -> int:
@@ -58,6 +58,7 @@ def freeze_heap() -> None:
     from core.backend import import_keras
 
     import_keras()
+    gc.unfreeze()  # what a previous run left frozen and has since died may be collected now
     gc.collect()
     gc.freeze()
 

@@ -23,8 +23,8 @@ from tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, Re
 
 __all__ = ["MainScreen"]
 
-#: Seconds between chart redraws while training (each epoch still reaches the log at once).
-CHART_INTERVAL = 1.0
+#: Seconds between redraws of the curves and the epoch log while training.
+CHART_INTERVAL = 0.5
 #: Seconds between progress-bar redraws (queued progress messages also collapse: see tui.messages.Progress).
 PROGRESS_INTERVAL = 0.25
 #: Narrower than this, the form makes way for the dashboard while a run trains.
@@ -60,6 +60,7 @@ class MainScreen(Screen[None]):
         self.quit_when_done = False
         self._last_chart = 0.0
         self._last_progress = 0.0
+        self._pending_log: list[tuple[EpochMetrics, int]] = []
         self._button_state: tuple[bool, bool] | None = None
         self._chart_timer: Timer | None = None
 
@@ -100,11 +101,12 @@ class MainScreen(Screen[None]):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        state = (self.running, self.form.config is None)
+        can_train = not self.running and self.form.config is not None
+        state = (can_train, self.running)
         if state == self._button_state:
-            return  # most edits leave the form as valid or invalid as it was: spare the footer a refresh
+            return  # most edits change neither: spare the footer a refresh (and the training thread the GIL)
         self._button_state = state
-        self.query_one("#train", Button).disabled = self.running or self.form.config is None
+        self.query_one("#train", Button).disabled = not can_train
         self.query_one("#stop", Button).disabled = not self.running
         self.refresh_bindings()
 
@@ -229,7 +231,7 @@ class MainScreen(Screen[None]):
 
         def forward(event: Event) -> None:
             nonlocal last_progress
-            if isinstance(event, BatchProgress) and event.step < event.steps:
+            if isinstance(event, BatchProgress):
                 now = time.monotonic()
                 if now - last_progress < PROGRESS_INTERVAL:
                     return  # not worth waking the UI for: it would skip this one anyway
@@ -264,7 +266,7 @@ class MainScreen(Screen[None]):
     def _progress(self, message: Progress) -> None:
         event = message.event
         now = time.monotonic()
-        if now - self._last_progress < PROGRESS_INTERVAL and event.step < event.steps:
+        if now - self._last_progress < PROGRESS_INTERVAL:
             return  # the bar moves smoothly enough at this rate; each redraw takes time from training
         self._last_progress = now
         epochs = self.run_config.epochs if self.run_config else event.epoch
@@ -273,18 +275,24 @@ class MainScreen(Screen[None]):
     @on(EpochDone)
     def _epoch_done(self, message: EpochDone) -> None:
         self.epochs.append(message.event.metrics)
-        self.query_one(EpochLog).epoch(message.event.metrics, message.event.epochs)
+        self._pending_log.append((message.event.metrics, message.event.epochs))
         self._charts_due(message.event.epochs)
 
     def _charts_due(self, planned: int) -> None:
-        """Redraw the curves for a finished epoch, at most every CHART_INTERVAL seconds: short epochs come faster
-        than anyone reads a chart, and each redraw costs the training thread time."""
+        """Show finished epochs in the log and the curves, at most every CHART_INTERVAL seconds: short epochs
+        come faster than anyone reads them, and each redraw takes the training thread's time (the GIL)."""
         now = time.monotonic()
         wait = self._last_chart + CHART_INTERVAL - now
         if wait <= 0:
             self._redraw_charts(planned)
         elif self._chart_timer is None:
             self._chart_timer = self.set_timer(wait, lambda: self._redraw_charts(planned))
+
+    def _flush_log(self) -> None:
+        log = self.query_one(EpochLog)
+        for metrics, planned in self._pending_log:
+            log.epoch(metrics, planned)
+        self._pending_log.clear()
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
@@ -342,6 +350,7 @@ class MainScreen(Screen[None]):
             self._chart_timer.stop()
             self._chart_timer = None
         self._last_chart = time.monotonic()
+        self._flush_log()
         xs = [m.epoch for m in self.epochs]
         self.query_one("#acc-chart", MetricChart).set_series(
             [Series("train", xs, [m.accuracy for m in self.epochs]),

@@ -195,16 +195,21 @@ class HyperparamForm(VerticalScroll):
         self._update_if_changed("#model-size", size_text)
         self.post_message(self.Changed(self, config, dict(self.errors)))
 
-    def _update_if_changed(self, selector: str, text: str) -> bool:
+    def _update_if_changed(self, selector: str, text: str, layout: bool = False) -> bool:
+        """Update a label only when its text changed, and without a layout pass unless asked: a layout of the
+        whole screen is the dearest thing a key press can cost while a run trains."""
         if self._shown.get(selector) == text:
             return False
         self._shown[selector] = text
-        self.query_one(selector, Static).update(text)
+        self.query_one(selector, Static).update(text, layout=layout)
         return True
 
     def _show_error(self, selector: str, text: str) -> None:
-        if self._update_if_changed(selector, text):
-            self.query_one(selector, Static).display = bool(text)
+        widget = self.query_one(selector, Static)
+        was_shown = widget.display
+        # Toggling display lays the screen out anyway; a message replacing another may change its height.
+        if self._update_if_changed(selector, text, layout=was_shown and bool(text)):
+            widget.display = bool(text)
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
