@@ -8,6 +8,9 @@ in a row into one journal-file store, reading the current resident set (/proc/se
 is that memory after the 30th run is within 10% of memory after the first. The data set is cached per process by
 core.data, so the growth left is the trainer's own (models, graphs, optimizer state, events, the store).
 
+A second process then makes the same 30 short runs through core.isolated.TrainingHost, as the TUI does, and
+reports its own memory (it never imports TensorFlow) and how often the training child was replaced.
+
 Run: `python bench/memory.py` (a 10-epoch 2x100 run, then 30 one-epoch 2x100 runs on the 60,000-image set; about
 2 minutes on 2 cores) or `python bench/memory.py --quick` (2 epochs, then 30 one-epoch runs on the bundled
 5,000-image mnist-5k sample; under a minute).
@@ -39,6 +42,9 @@ def child(spec: dict, out: Path) -> None:
     from core.store import Store
     from core.trainer import train
 
+    if spec.get("mode") == "host":
+        host_child(spec, out)
+        return
     import_keras()
     report: dict = {"after_imports": rss_bytes()}
     store = Store(str(Path(tempfile.mkdtemp(dir=scratch_dir())) / "runs.journal"))
@@ -57,6 +63,30 @@ def child(spec: dict, out: Path) -> None:
         series.append(rss_bytes())
     report.update(series=series, peak_end=peak_rss_bytes())
     out.write_text(json.dumps(report))
+
+
+def host_child(spec: dict, out: Path) -> None:
+    """The same short runs through core.isolated.TrainingHost, as the TUI trains: this process never imports
+    TensorFlow, and the training child is replaced once it has grown 10% past its size after its first run."""
+    from _worker import rss_bytes
+
+    from core.config import make_config
+    from core.isolated import TrainingHost
+    from core.store import Store
+
+    store = Store(str(Path(tempfile.mkdtemp(dir=scratch_dir())) / "runs.journal"))
+    short = make_config(dict(hidden_layers=2, hidden_units=100, epochs=1, dataset=spec["short_dataset"]))
+    host = TrainingHost()
+    series, started = [], time.perf_counter()
+    try:
+        for _ in range(spec["runs"]):
+            result = host.train(short, record=store.recorder())
+            if result.status != "completed":
+                raise RuntimeError(f"run ended {result.status}: {result.message}")
+            series.append(rss_bytes())
+    finally:
+        host.close()
+    out.write_text(json.dumps({"series": series, "restarts": host.restarts, "seconds": time.perf_counter() - started}))
 
 
 def main() -> None:
@@ -97,6 +127,20 @@ def main() -> None:
     print(table(["resident memory", "MiB"], rows, title="memory (RSS)"))
     verdict = "met" if ratio <= 1.10 else "NOT met"
     print(f"\nafter run {len(series)} / after run 1: {ratio:.3f} ({(ratio - 1):+.1%}; target within +10%: {verdict})")
+
+    # The same runs as the TUI makes them: through a TrainingHost (training in a recycled child process).
+    host_spec = dict(spec, mode="host")
+    rc, tail = run_in_terminal([sys.executable, __file__, "--child", json.dumps(host_spec), str(out)], timeout=1800)
+    if rc != 0:
+        raise SystemExit(f"the measured process failed (rc {rc}):\n{tail[-3000:]}")
+    hosted = json.loads(out.read_text())
+    out.unlink()
+    series = hosted["series"]
+    ratio = series[-1] / series[0]
+    print(f"\nthrough core.isolated.TrainingHost ({args.runs} runs in {hosted['seconds']:.0f} s, the training child"
+          f" replaced {hosted['restarts']} times): the caller's memory {series[0] / mib:.1f} MiB after run 1,"
+          f" {series[-1] / mib:.1f} MiB after run {len(series)}: {ratio:.3f}"
+          f" ({(ratio - 1):+.1%}; target within +10%: {'met' if ratio <= 1.10 else 'NOT met'})")
 
 
 if __name__ == "__main__":
