@@ -9,6 +9,7 @@ one that diverges), then drives the app with Pilot and saves each screen.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -32,7 +33,8 @@ async def until(pilot, condition, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("the app did not get there in time")
+            pilot.app.save_screenshot("timeout.svg", str(Path(tempfile.gettempdir())))
+            raise TimeoutError(f"the app did not get there in time (screen {pilot.app.screen.id})")
         await pilot.pause(0.1)
 
 
@@ -51,7 +53,8 @@ async def train(pilot, app, values: dict, stop_after: int | None = None, seen: l
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(str(Path(tmp) / "runs.journal"))
+        os.chdir(tmp)  # the header shows the store as "runs.journal", not a temporary path
+        store = Store("runs.journal")
         seen: list = []
         app = make_app(store, make_config({"dataset": "mnist", "epochs": 12}))
         async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
@@ -81,7 +84,8 @@ async def main() -> None:
             await pilot.pause(0.5)
             app.save_screenshot("history-overlay.svg", str(HERE))
 
-            await pilot.press("home", "enter")
+            await pilot.press("up", "up", "up", "up", "i")  # the first run: mnist, trained on the fallback
+            await pilot.pause(0.3)
             grid = app.screen.query_one(DigitGrid)
             await until(pilot, lambda: bool(grid.digits), 120)
             await pilot.pause(0.5)

@@ -136,7 +136,7 @@ class MainScreen(Screen[None]):
         self.query_one("#run-title", Static).update(
             f"[b]Run {record.run_id}[/] (stored) · {escape(record.run_config().summary())}"
         )
-        self._show_notice(self.summary.dataset.fallback if self.summary.dataset else None)
+        self._show_notice(None)  # a stored run's notice is in its results
         log = self.query_one(EpochLog)
         log.clear()
         for m in self.epochs:
@@ -301,6 +301,7 @@ class MainScreen(Screen[None]):
         base = self.summary or RunSummary(run_id=self.recorder.run_id if self.recorder else None)
         self.summary = base.finished(event)
         self.confusion, self.mistakes = event.confusion, event.mistakes
+        self._show_notice(None)  # the results panel carries the notice from now on
         self.query_one(ResultsPanel).show(self.summary)
         title = escape(self.run_config.summary()) if self.run_config else ""
         self.query_one("#run-title", Static).update(f"[b]Run {self.summary.run_id}[/] {event.status} · {title}")

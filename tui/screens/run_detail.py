@@ -64,6 +64,7 @@ class RunDetailScreen(Screen[None]):
             self.load_digits(r)
         else:
             self.query_one("#mistakes-note", Static).update("No misclassified test digits were stored for this run.")
+            self.query_one(DigitGrid).display = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="digits")
     def load_digits(self, record: Any) -> list[Digit]:
