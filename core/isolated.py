@@ -9,10 +9,14 @@ crash of the native runtime ends one run instead of the app.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import multiprocessing
 import os
+import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from core.config import ConfigError, RunConfig
@@ -58,6 +62,23 @@ def _serve(conn: Any, stop: Any) -> None:
             conn.send(("result", result, _rss_bytes()))
 
 
+@contextlib.contextmanager
+def _real_std_streams() -> Iterator[None]:
+    """multiprocessing hands the child sys.stderr's file descriptor; a front end that captures the streams (Textual
+    does) leaves objects without a usable one there, so start the child with the process's real streams."""
+    saved = sys.stdout, sys.stderr
+    for name in ("stdout", "stderr"):
+        try:
+            if getattr(sys, name).fileno() < 0:
+                raise ValueError
+        except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+            setattr(sys, name, getattr(sys, f"__{name}__") or open(os.devnull, "w"))  # noqa: SIM115
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 class TrainingHost:
     """`host.train(config, on_event, stop, record=...)` behaves like `core.trainer.train`, in a child process."""
 
@@ -66,7 +87,8 @@ class TrainingHost:
         self._ctx = multiprocessing.get_context("spawn")
         self._process: Any = None
         self._conn: Any = None
-        self._stop = self._ctx.Event()
+        with _real_std_streams():  # the Event starts multiprocessing's resource tracker, which needs them too
+            self._stop = self._ctx.Event()
         self._first_rss = 0
         self._lock = threading.Lock()
         self.restarts = 0
@@ -77,7 +99,8 @@ class TrainingHost:
         self._discard()
         parent, child = self._ctx.Pipe()
         self._process = self._ctx.Process(target=_serve, args=(child, self._stop), name="hptune-trainer", daemon=True)
-        self._process.start()
+        with _real_std_streams():
+            self._process.start()
         child.close()
         self._conn = parent
         self._first_rss = 0
@@ -96,11 +119,16 @@ class TrainingHost:
                 self._process.join(timeout=5)
         self._process = self._conn = None
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
         """Stop any run and end the child; safe to call more than once and from another thread."""
         self._stop.set()
-        with self._lock:
-            self._discard()
+        if self._lock.acquire(timeout=timeout):  # a run in progress ends at its next step and releases it
+            try:
+                self._discard()
+            finally:
+                self._lock.release()
+        elif self._process is not None and self._process.is_alive():
+            self._process.kill()
 
     def train(self, config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
               *, record: EventSink | None = None) -> RunResult:

@@ -47,6 +47,21 @@ class HptuneApp(App[int]):
         self.start_config = config or RunConfig()
         self.export_dir = Path(export_dir)
         self.main_screen = MainScreen(self.start_config)
+        self._training_host: Any = None
+
+    @property
+    def training_host(self) -> Any:
+        """The child process that trains for this app (core.isolated): TensorFlow never loads in the UI's process,
+        and its per-model memory goes with the child, which is replaced as it grows."""
+        if self._training_host is None:
+            from core.isolated import TrainingHost
+
+            self._training_host = TrainingHost()
+        return self._training_host
+
+    def on_unmount(self) -> None:
+        if self._training_host is not None:
+            self._training_host.close()
 
     def get_default_screen(self) -> Screen:
         return self.main_screen

@@ -218,15 +218,8 @@ class MainScreen(Screen[None]):
     # --- the worker -----------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
     def run_training(self, config: RunConfig, stop: threading.Event, recorder: Any) -> Any:
-        """Runs on a thread: the only call into training is core.trainer.train(); events go out as messages."""
-        from core.trainer import train
-
-        from tui.threads import freeze_heap, limit_backend_threads, lower_training_priority
-
-        lower_training_priority()
-        limit_backend_threads()
-        freeze_heap()
-
+        """Runs on a thread: core.trainer.train() runs in the app's training process (core.isolated.TrainingHost),
+        which relays its events here; they go out as messages."""
         last_progress = 0.0
 
         def forward(event: Event) -> None:
@@ -238,7 +231,7 @@ class MainScreen(Screen[None]):
                 last_progress = now
             self.post_message(wrap(event))
 
-        result = train(config, on_event=forward, stop=stop, record=recorder)
+        result = self.app.training_host.train(config, on_event=forward, stop=stop, record=recorder)
         result.run_id = recorder.run_id
         return result
 
