@@ -216,9 +216,8 @@ def main() -> None:
                   f" p50 {1000 * percentile(latencies, 0.5):.0f} ms, p95 {1000 * percentile(latencies, 0.95):.0f} ms,"
                   f" first screen {first_screen:.2f}s", flush=True)
     ratios = [t / h for t, h in zip(tui, headless, strict=True)]
-    threads = os.environ.get("HPTUNE_TF_THREADS", "(default)")
     print(f"config: 2x100 relu adam bs 256 on mnist-5k, {args.epochs} epochs, {os.cpu_count()} CPUs,"
-          f" HPTUNE_TF_THREADS={threads}, load average {os.getloadavg()[0]:.1f}")
+          f" load average {os.getloadavg()[0]:.1f}")
     print(f"key press to screen: p50 {1000 * percentile(all_latencies, 0.5):.0f} ms,"
           f" p95 {1000 * percentile(all_latencies, 0.95):.0f} ms, max {1000 * max(all_latencies, default=0):.0f} ms"
           f" ({len(all_latencies)} presses)")
