@@ -93,6 +93,28 @@ async def main() -> None:
             await pilot.press("escape", "escape")
             await pilot.pause(0.3)
 
+            # A small TPE sweep with pruning, run here by a worker, then watched on the sweep screen.
+            from core.space import SweepSettings, space_from_data
+            from core.sweeps import SweepWorker, create_sweep
+
+            space = space_from_data({
+                "space": {"hidden_layers": [1, 2], "hidden_units": [32, 64, 128, 256],
+                          "learning_rate": {"low": 1e-4, "high": 1e-1, "log": True}},
+                "fixed": {"dataset": "mnist-5k", "epochs": 6},
+            })
+            create_sweep(store, "tpe-demo", space, SweepSettings(algorithm="tpe", pruner="median", trials=12))
+            await asyncio.to_thread(SweepWorker(store, "tpe-demo").run)
+            await pilot.press("ctrl+e")
+            await pilot.pause(0.5)
+            watch = app.screen.query_one("#watch")
+            await until(pilot, lambda: any(str(v) == "tpe-demo" for _, v in watch._options), 60)
+            watch.value = "tpe-demo"
+            await until(pilot, lambda: app.screen.query_one("TrialTable").row_count == 12, 60)
+            await pilot.pause(1.0)
+            app.save_screenshot("sweep.svg", str(HERE))
+            await pilot.press("escape")
+            await pilot.pause(0.3)
+
             await pilot.resize_terminal(80, 24)
             await pilot.pause(0.5)
             app.save_screenshot("main-80x24.svg", str(HERE))

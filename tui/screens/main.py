@@ -302,7 +302,8 @@ class MainScreen(Screen[None]):
         log.note(f"status: {event.status}" + (f" ({event.message})" if event.message else ""))
         if event.diagnosis:
             log.note(f"diagnosis: {event.diagnosis.line}")
-        self.query_one(EpochProgress).note(f"{event.status} in {event.train_seconds:.1f}s")
+        planned = self.run_config.epochs if self.run_config else len(self.epochs)
+        self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{event.status} in {event.train_seconds:.1f}s")
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
