@@ -158,7 +158,6 @@ def run_tui(epochs: int, store: Path, presses: int) -> tuple[list[float], float,
     deadline = time.perf_counter() + 30
     while term.alive() and time.perf_counter() < deadline:
         term.pump(0.05)
-    quit_seconds = None
     if term.alive():
         os.kill(term.pid, signal.SIGTERM)
         print("the app did not exit within 30 s of ctrl+q", flush=True)

@@ -7,13 +7,13 @@ corrupt; 4 diverged.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from core import __version__
@@ -277,6 +277,28 @@ def open_store(location: str | None) -> Any:
         raise CliError(str(err), EXIT_ERROR) from None
 
 
+@contextlib.contextmanager
+def ctrl_c_stops(stop: threading.Event, err: TextIO, saying: str,
+                 also: Callable[[], None] | None = None) -> Iterator[None]:
+    """The first Ctrl-C sets `stop` (and calls `also`) and says so; a second one aborts (KeyboardInterrupt)."""
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        if also is not None:
+            also()
+        err.write(f"\n{saying} (Ctrl-C again to abort) ...\n")
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.data import DatasetError
     from core.store import StoreError
@@ -288,22 +310,13 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stop = threading.Event()
     printer = RunPrinter(err if args.json else out, err)
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err.write("\nstopping after the current step (Ctrl-C again to abort) ...\n")
-
-    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
     try:
-        result = train(config, on_event=printer, stop=stop, record=recorder)
+        with ctrl_c_stops(stop, err, "stopping after the current step"):
+            result = train(config, on_event=printer, stop=stop, record=recorder)
     except DatasetError as e:
         raise CliError(f"dataset: {e}", EXIT_DATA) from None
     except StoreError as e:
         raise CliError(str(e), EXIT_ERROR) from None
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
     result.run_id = recorder.run_id
     if recorder.run_id is not None:
         err.write(f"saved as run {recorder.run_id} in {store.display}\n")

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, open_store
+from core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
 from core.config import ConfigError
 from core.space import SearchSpace, SweepSettings, load_space
 from core.sweeps import (
@@ -123,34 +123,26 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def alive() -> bool:
         return any(c.poll() is None for c in children)
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        request_stop(store, name)
-        err.write("\nstopping: running trials end at their next epoch end (Ctrl-C again to abort) ...\n")
-
-    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
     shown: set[int] = set()
     try:
-        while True:
-            running = alive()
-            snap = snapshot(store, name)
-            for row in snap.trials:
-                if row.finished and row.number not in shown:
-                    shown.add(row.number)
-                    progress.write(trial_line(row, snap, len(shown)) + "\n")
-                    progress.flush()
-            if not running:
-                break
-            time.sleep(MONITOR_SECONDS)
+        with ctrl_c_stops(stop, err, "stopping: running trials end at their next epoch end",
+                          also=lambda: request_stop(store, name)):
+            while True:
+                running = alive()
+                snap = snapshot(store, name)
+                for row in snap.trials:
+                    if row.finished and row.number not in shown:
+                        shown.add(row.number)
+                        progress.write(trial_line(row, snap, len(shown)) + "\n")
+                        progress.flush()
+                if not running:
+                    break
+                time.sleep(MONITOR_SECONDS)
     except KeyboardInterrupt:
         for child in children:
             child.terminate()
         raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
         for child in children:
             child.wait()
 
@@ -199,25 +191,16 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     worker = SweepWorker(store, args.study, stop=stop, on_trial=on_trial, log_path=args.log,
                          recycle_at=args.recycle_at or None)
 
-    def on_sigint(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err.write("\nworker stopping after the current epoch (Ctrl-C again to abort) ...\n")
-
-    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() else None
     if not args.quiet:
         out.write(f"worker {os.getpid()} on sweep {args.study} in {store.display}\n")
         out.flush()
     try:
-        count = worker.run()
+        with ctrl_c_stops(stop, err, "worker stopping after the current epoch"):
+            count = worker.run()
     except DatasetError as e:
         raise CliError(f"dataset: {e}", EXIT_DATA) from None
     except StoreError as e:
         raise CliError(str(e), EXIT_ERROR) from None
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
     if worker.recycle:
         # same pid, fresh memory: trials it ran stay attributed to it, and no trial is running now
         if not args.quiet:

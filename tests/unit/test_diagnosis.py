@@ -7,7 +7,8 @@ from core.events import EpochMetrics
 
 
 def curves(loss, acc, val_loss, val_acc) -> list[EpochMetrics]:
-    return [EpochMetrics(i + 1, l, a, vl, va, 1.0) for i, (l, a, vl, va) in enumerate(zip(loss, acc, val_loss, val_acc))]
+    rows = zip(loss, acc, val_loss, val_acc, strict=True)
+    return [EpochMetrics(i + 1, lo, a, vl, va, 1.0) for i, (lo, a, vl, va) in enumerate(rows)]
 
 
 def test_overfitting_names_the_turning_epoch() -> None:
