@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
 from core.config import ConfigError
 from core.space import SearchSpace, SweepSettings, load_space
+from core.store import redact
 from core.sweeps import (
     SweepError,
     SweepSnapshot,
@@ -33,6 +34,8 @@ from core.sweeps import (
 
 #: Seconds between looks at the store while a sweep runs.
 MONITOR_SECONDS = 0.5
+#: How long `hptune sweep` keeps watching a store it cannot reach (a database restarting) before giving up.
+STORE_PATIENCE = 120.0
 #: Flag -> SweepSettings field, for the flags that override a space file's [sweep] table.
 SETTING_FLAGS = {"algorithm": "algorithm", "trials": "trials", "timeout": "timeout", "pruner": "pruner",
                  "workers": "workers", "objective": "objective", "seed": "seed"}
@@ -124,12 +127,29 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return any(c.poll() is None for c in children)
 
     shown: set[int] = set()
+    snap = None
+    unreachable_since: float | None = None
     try:
         with ctrl_c_stops(stop, err, "stopping: running trials end at their next epoch end",
                           also=lambda: request_stop(store, name)):
             while True:
                 running = alive()
-                snap = snapshot(store, name)
+                try:
+                    snap = snapshot(store, name)
+                except Exception as error:  # noqa: BLE001 - a database restarting: the workers ride it out too
+                    now = time.monotonic()
+                    if unreachable_since is None:
+                        unreachable_since = now
+                        progress.write(f"store unreachable ({redact(str(error).splitlines()[0])}); retrying ...\n")
+                        progress.flush()
+                    if now - unreachable_since > STORE_PATIENCE or not running:
+                        raise CliError(f"store {store.display}: unreachable for {now - unreachable_since:.0f} s",
+                                       EXIT_ERROR) from None
+                    time.sleep(MONITOR_SECONDS)
+                    continue
+                if unreachable_since is not None:
+                    unreachable_since = None
+                    progress.write("store reachable again\n")
                 for row in snap.trials:
                     if row.finished and row.number not in shown:
                         shown.add(row.number)
@@ -146,6 +166,8 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for child in children:
             child.wait()
 
+    if snap is None:
+        raise CliError(f"store {store.display}: could not be read", EXIT_ERROR)
     for line in summary_lines(snap, time.monotonic() - started):
         progress.write(line + "\n")
     if args.json:

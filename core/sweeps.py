@@ -29,7 +29,7 @@ from typing import Any
 from core.config import ConfigError, RunConfig
 from core.events import EpochEnded, EpochMetrics, Event
 from core.space import SearchSpace, SweepSettings
-from core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record
+from core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record, retry_callback
 
 log = logging.getLogger(__name__)
 
@@ -486,6 +486,11 @@ class SweepWorker:
                 self._end(study, trial, number, values, TrialState.COMPLETE, value, result.status, None, epochs)
         else:  # stopped by the user, diverged or failed: the run's own status and message are already saved
             self._end(study, trial, number, values, TrialState.FAIL, None, result.status, result.message, epochs)
+            if result.status == "failed" and (result.message or "").startswith("StoreError"):
+                # The store went away mid-trial (a database restart, say): run the same point once more, as for a
+                # dead worker, so a passing outage loses no point of the sweep.
+                with self.store._lock, _quiet():
+                    retry_callback()(study, self.store.storage.get_trial(trial._trial_id))
 
     def _end(self, study: Any, trial: Any, number: int, params: dict[str, Any], state: Any, value: float | None,
              status: str, message: str | None, epochs: int) -> None:
