@@ -244,6 +244,15 @@ PRESET_HELP: dict[str, str] = {
 }
 
 
+#: What a union-typed field accepts, said once instead of one pydantic message per union member.
+UNION_EXPECTED = {
+    "hidden_units": "a width from 1 to 4096, or one width per layer such as 128,64",
+    "validation_size": "a count, a fraction between 0 and 1, or auto",
+    "steps_per_execution": "auto or a whole number from 1 to 1024",
+    "patience": "off (empty) or a whole number of epochs from 1",
+}
+
+
 def format_validation_error(err: ValidationError) -> str:
     """One line per problem, each naming the field, what was given and what is expected."""
     lines = []
@@ -253,17 +262,15 @@ def format_validation_error(err: ValidationError) -> str:
         message = problem["msg"]
         if problem["type"] == "extra_forbidden":
             message = f"unknown key; expected one of: {', '.join(RunConfig.model_fields)}"
-        elif problem["type"] == "literal_error":
-            message = f"{message}"
         elif "ctx" in problem and "error" in problem["ctx"]:
             message = str(problem["ctx"]["error"])
+        elif len(problem["loc"]) > 1 and loc in UNION_EXPECTED:
+            message = f"expected {UNION_EXPECTED[loc]}"  # a type mismatch on every member of the union
         given = problem.get("input")
         quiet = problem["type"] in ("extra_forbidden", "missing") or isinstance(given, dict) or "got " in message
         shown = "" if quiet else f" (got {given!r})"
         lines.append(f"{loc}: {message}{shown}")
     return "\n".join(dict.fromkeys(lines))
-
-
 
 
 def field_names_in(err: ValidationError) -> list[str]:
