@@ -206,13 +206,11 @@ def loadavg() -> float:
 
 # --- floating-point work ---------------------------------------------------------------------------------------
 
-def param_count(layers: int, units: int, inputs: int = 28 * 28, classes: int = 10) -> int:
-    widths = [units] * layers + [classes]
-    total, fan_in = 0, inputs
-    for width in widths:
-        total += fan_in * width + width
-        fan_in = width
-    return total
+def param_count(layers: int, units: int, inputs: int = 28 * 28) -> int:
+    """Trainable parameters of the tutorial's network, as hptune's config counts them."""
+    from core.config import RunConfig
+
+    return RunConfig(hidden_layers=layers, hidden_units=units).param_count(inputs)
 
 
 def flops_per_epoch(params: int, n_train: int = 50_000, n_val: int = 10_000) -> float:

@@ -20,11 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as handle:
-        import os
-
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+from core.isolated import rss_bytes  # noqa: E402,F401 - re-exported for the benchmark scripts
 
 
 def peak_rss_bytes() -> int:

@@ -321,15 +321,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if recorder.run_id is not None:
         err.write(f"saved as run {recorder.run_id} in {store.display}\n")
     if args.json:
-        out.write(json.dumps(result.to_dict(), allow_nan=False, default=_nan_safe) + "\n")
+        out.write(json.dumps(_clean(result.to_dict())) + "\n")
         out.flush()
     if result.status == "diverged":
         return EXIT_DIVERGED
     return EXIT_OK if result.status in ("completed", "early-stopped", "stopped") else EXIT_ERROR
-
-
-def _nan_safe(value: Any) -> Any:
-    return str(value)
 
 
 def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -289,14 +289,12 @@ def make_config(values: dict[str, Any] | None = None, preset: str | None = None,
             raise ConfigError(f"preset: unknown preset {preset!r}; expected one of: {', '.join(PRESETS)}", "preset")
         merged.update(PRESETS[preset])
     merged.update(base or {})
-    merged.update({k: v for k, v in (values or {}).items()})
+    merged.update(values or {})
     try:
         return RunConfig.model_validate(merged)
     except ValidationError as err:
         names = field_names_in(err)
         raise ConfigError(format_validation_error(err), names[0] if names else None) from None
-    except ConfigError:
-        raise
 
 
 def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.05
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
+    """This process's resident memory in bytes (Linux; 0 where /proc is missing)."""
     try:
         with open("/proc/self/statm") as fh:
             return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -59,7 +60,7 @@ def _serve(conn: Any, stop: Any) -> None:
         except Exception as err:  # noqa: BLE001 - reported to the parent, which fails the run with it
             conn.send(("error", f"{type(err).__name__}: {err}", None))
         else:
-            conn.send(("result", result, _rss_bytes()))
+            conn.send(("result", result, rss_bytes()))
 
 
 @contextlib.contextmanager

@@ -523,11 +523,9 @@ class SweepWorker:
 
 def rss_mib() -> float:
     """This process's resident memory in MiB (Linux; 0 where /proc is missing)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
+    from core.isolated import rss_bytes
+
+    return rss_bytes() / 2**20
 
 
 def objective_value(result: Any, objective: str) -> float | None:
