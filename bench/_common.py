@@ -208,7 +208,7 @@ def loadavg() -> float:
 
 def param_count(layers: int, units: int, inputs: int = 28 * 28) -> int:
     """Trainable parameters of the tutorial's network, as hptune's config counts them."""
-    from core.config import RunConfig
+    from hptune.core.config import RunConfig
 
     return RunConfig(hidden_layers=layers, hidden_units=units).param_count(inputs)
 

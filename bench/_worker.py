@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from core.isolated import rss_bytes  # noqa: E402,F401 - re-exported for the benchmark scripts
+from hptune.core.isolated import rss_bytes  # noqa: E402,F401 - re-exported for the benchmark scripts
 
 
 def peak_rss_bytes() -> int:
@@ -54,7 +54,7 @@ class EpochStamps:
 def plain(task: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
-    from core.backend import import_keras
+    from hptune.core.backend import import_keras
 
     keras = import_keras()
     stamps = EpochStamps()
@@ -103,12 +103,12 @@ def plain(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def hptune(task: dict[str, Any]) -> dict[str, Any]:
-    from core.backend import import_keras
-    from core.cli import RunPrinter
-    from core.config import make_config
-    from core.events import EpochEnded, RunStarted
-    from core.store import Store
-    from core.trainer import train
+    from hptune.core.backend import import_keras
+    from hptune.core.cli import RunPrinter
+    from hptune.core.config import make_config
+    from hptune.core.events import EpochEnded, RunStarted
+    from hptune.core.store import Store
+    from hptune.core.trainer import train
 
     import optuna  # noqa: F401 - imported by Store(); imports stay outside the clock, as for plain Keras
 

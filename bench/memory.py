@@ -37,10 +37,10 @@ def child(spec: dict, out: Path) -> None:
 
     import optuna  # noqa: F401
 
-    from core.backend import import_keras
-    from core.config import make_config
-    from core.store import Store
-    from core.trainer import train
+    from hptune.core.backend import import_keras
+    from hptune.core.config import make_config
+    from hptune.core.store import Store
+    from hptune.core.trainer import train
 
     if spec.get("mode") == "host":
         host_child(spec, out)
@@ -70,9 +70,9 @@ def host_child(spec: dict, out: Path) -> None:
     TensorFlow, and the training child is replaced once it has grown 10% past its size after its first run."""
     from _worker import rss_bytes
 
-    from core.config import make_config
-    from core.isolated import TrainingHost
-    from core.store import Store
+    from hptune.core.config import make_config
+    from hptune.core.isolated import TrainingHost
+    from hptune.core.store import Store
 
     store = Store(str(Path(tempfile.mkdtemp(dir=scratch_dir())) / "runs.journal"))
     short = make_config(dict(hidden_layers=2, hidden_units=100, epochs=1, dataset=spec["short_dataset"]))

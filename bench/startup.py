@@ -39,7 +39,7 @@ ESCAPES = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\
 
 def hptune_command() -> list[str]:
     found = shutil.which("hptune") or str(Path(sys.executable).parent / "hptune")
-    return [found] if Path(found).exists() else [sys.executable, "-m", "tui.cli_entry"]
+    return [found] if Path(found).exists() else [sys.executable, "-m", "hptune.tui.cli_entry"]
 
 
 def time_help(env: dict[str, str]) -> float:

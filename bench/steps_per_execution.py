@@ -81,10 +81,10 @@ def execution_gaps(values: list[int], dataset: str) -> str:
     import numpy as np
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from core.backend import import_keras
-    from core.config import make_config
-    from core.data import load_dataset
-    from core.model import build_model
+    from hptune.core.backend import import_keras
+    from hptune.core.config import make_config
+    from hptune.core.data import load_dataset
+    from hptune.core.model import build_model
 
     keras = import_keras()
     data = load_dataset(dataset, "auto", normalize=False)

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.space import SweepSettings, space_from_data  # noqa: E402
-from core.store import Store, redact  # noqa: E402
-from core.sweeps import create_sweep  # noqa: E402
+from hptune.core.space import SweepSettings, space_from_data  # noqa: E402
+from hptune.core.store import Store, redact  # noqa: E402
+from hptune.core.sweeps import create_sweep  # noqa: E402
 
 
 def space(trials: int) -> dict:
@@ -39,7 +39,7 @@ def run(store_url: str, workers: int, trials: int, tmp: Path) -> tuple[float, fl
     env = {**os.environ, "HPTUNE_STORE": store_url, "TF_CPP_MIN_LOG_LEVEL": "3"}
     logs = [tmp / f"{name}-{i}.jsonl" for i in range(workers)]
     started = time.time()
-    procs = [subprocess.Popen([sys.executable, "-m", "core.cli", "worker", "--study", name, "--quiet", "--log", str(log)],
+    procs = [subprocess.Popen([sys.executable, "-m", "hptune.core.cli", "worker", "--study", name, "--quiet", "--log", str(log)],
                               cwd=ROOT, env=env) for log in logs]
     for proc in procs:
         if proc.wait() != 0:

@@ -175,7 +175,7 @@ def _idle(term: Terminal, seconds: float) -> None:
 
 def _wait_for_run(store: Path, timeout: float) -> list:
     sys.path.insert(0, str(ROOT))
-    from core.store import Store
+    from hptune.core.store import Store
 
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:

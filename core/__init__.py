@@ -1,3 +1,3 @@
 """hptune's headless core: configuration, data, model, trainer, store and sweeps. Never imports the TUI."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -16,8 +16,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
-from core import __version__
-from core.config import ACTIVATIONS, OPTIMIZERS, PRESET_HELP, PRESETS, ConfigError
+from hptune.core import __version__
+from hptune.core.config import ACTIVATIONS, OPTIMIZERS, PRESET_HELP, PRESETS, ConfigError
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_DATA, EXIT_DIVERGED = 0, 1, 2, 3, 4
 
@@ -105,7 +105,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> Any:
-    from core.config import load_config, make_config
+    from hptune.core.config import load_config, make_config
 
     values = {dest: getattr(args, dest) for dest, *_ in RUN_FLAGS.values() if getattr(args, dest, None) is not None}
     if getattr(args, "dataset", None) is not None:
@@ -195,7 +195,7 @@ class RunPrinter:
         self._bar_shown = False
 
     def __call__(self, event: Any) -> None:
-        from core.events import BatchProgress, DataLoading, EpochEnded, RunFinished, RunStarted
+        from hptune.core.events import BatchProgress, DataLoading, EpochEnded, RunFinished, RunStarted
 
         if isinstance(event, DataLoading):
             self._line(self.err, f"loading {event.dataset} ...")
@@ -269,7 +269,7 @@ def runs_table(records: Sequence[Any]) -> str:
 # --- commands ---------------------------------------------------------------------------------------------------
 
 def open_store(location: str | None) -> Any:
-    from core.store import Store, StoreError
+    from hptune.core.store import Store, StoreError
 
     try:
         return Store(location)
@@ -300,9 +300,9 @@ def ctrl_c_stops(stop: threading.Event, err: TextIO, saying: str,
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.data import DatasetError
-    from core.store import StoreError
-    from core.trainer import train
+    from hptune.core.data import DatasetError
+    from hptune.core.store import StoreError
+    from hptune.core.trainer import train
 
     config = config_from_args(args)
     store = open_store(args.store)
@@ -329,7 +329,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store import Store
+    from hptune.core.store import Store
 
     store = open_store(args.store)
     records = store.runs(study=args.study)
@@ -394,7 +394,7 @@ def cmd_presets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _sweep_command(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], int]:
     def command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-        from core import sweep_cli
+        from hptune.core import sweep_cli
 
         return getattr(sweep_cli, name)(args, out, err)
 

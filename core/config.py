@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hptune.core.errors import InputError
+
 Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"]
 Optimizer = Literal["adam", "sgd", "rmsprop", "adamw", "nadam", "adagrad"]
 
@@ -34,12 +36,11 @@ ASSUMED_FLOPS = 50e9
 MEMORY_FRACTION = 0.5
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """Bad user input, already worded for a person: names the field and what was expected."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, field: str | None = None, *, file: str | None = None) -> None:
+        super().__init__(message, field=field, file=file)
 
 
 class RunConfig(BaseModel):

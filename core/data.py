@@ -20,7 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from core.events import DatasetInfo
+from hptune.core.errors import DataError
+from hptune.core.events import DatasetInfo
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ IDX_FILES = {
 }
 
 
-class DatasetError(Exception):
+class DatasetError(DataError):
     """A dataset that cannot be had or is malformed; the message names the file and what was expected."""
 
 
@@ -63,7 +64,7 @@ class Dataset:
 
 def _keras_dataset(module: str) -> RawData:
     """Keras' own loader: downloads once into the Keras cache, then reads from it."""
-    from core.backend import import_keras
+    from hptune.core.backend import import_keras
 
     keras = import_keras()  # deferred: importing the backend takes seconds
     loader = getattr(keras.datasets, module)
@@ -336,7 +337,7 @@ def load_dataset(name: str, validation_size: str | int | float = "auto", normali
     pool = len(raw.x_train)
     n_val = resolve_validation_size(validation_size, pool)
     if n_val >= pool:
-        from core.config import ConfigError
+        from hptune.core.config import ConfigError
 
         raise ConfigError(
             f"validation_size: {n_val:,} would leave no training images from {used}'s {pool:,}; expected fewer,"

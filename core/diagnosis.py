@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from core.events import Diagnosis, EpochMetrics
+from hptune.core.events import Diagnosis, EpochMetrics
 
 #: Validation loss this much above its minimum (relative) counts as having turned.
 TURN_MARGIN = 0.05

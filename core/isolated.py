@@ -19,10 +19,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from core.config import ConfigError, RunConfig
-from core.data import DatasetError
-from core.events import EpochEnded, EpochMetrics, Event, RunFinished
-from core.trainer import EventSink, RunResult
+from hptune.core.config import ConfigError, RunConfig
+from hptune.core.data import DatasetError
+from hptune.core.events import EpochEnded, EpochMetrics, Event, RunFinished
+from hptune.core.trainer import EventSink, RunResult
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def rss_bytes() -> int:
 
 def _serve(conn: Any, stop: Any) -> None:
     """The child's loop: one ("train", config) message at a time, events back as they happen."""
-    from core.trainer import train
+    from hptune.core.trainer import train
 
     while True:
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from core.backend import import_keras
-from core.config import NUM_CLASSES, RunConfig
+from hptune.core.backend import import_keras
+from hptune.core.config import NUM_CLASSES, RunConfig
 
 
 def build_optimizer(config: RunConfig) -> Any:

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
-from core.config import ConfigError, RunConfig, _toml_value, make_config, read_toml
+from hptune.core.config import ConfigError, RunConfig, _toml_value, make_config, read_toml
 
 Algorithm = Literal["grid", "random", "tpe"]
 PrunerName = Literal["none", "median", "hyperband"]

@@ -26,8 +26,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.config import RunConfig
-from core.events import (
+from hptune.core.config import RunConfig
+from hptune.core.errors import StoreFailure
+from hptune.core.events import (
     BatchProgress,
     DatasetInfo,
     Diagnosis,
@@ -57,7 +58,7 @@ _RUN_ATTRS = re.compile(
 _EPOCH_KEY = re.compile(r"^epoch_(\d+)$")
 
 
-class StoreError(Exception):
+class StoreError(StoreFailure):
     """The store cannot be opened, read or written; the message says which and what to do."""
 
 

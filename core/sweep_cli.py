@@ -15,11 +15,11 @@ import threading
 import time
 from typing import Any, TextIO
 
-from core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
-from core.config import ConfigError
-from core.space import SearchSpace, SweepSettings, load_space
-from core.store import redact
-from core.sweeps import (
+from hptune.core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
+from hptune.core.config import ConfigError
+from hptune.core.space import SearchSpace, SweepSettings, load_space
+from hptune.core.store import redact
+from hptune.core.sweeps import (
     SweepError,
     SweepSnapshot,
     SweepWorker,
@@ -51,7 +51,7 @@ def settings_from_args(space: SearchSpace, args: argparse.Namespace) -> SweepSet
     try:
         return SweepSettings.model_validate(merged)
     except ValidationError as err:  # word it as the flag that caused it
-        from core.config import field_names_in, format_validation_error
+        from hptune.core.config import field_names_in, format_validation_error
 
         names = field_names_in(err)
         raise ConfigError(format_validation_error(err), names[0] if names else None) from None
@@ -184,13 +184,13 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def start_workers(location: str, name: str, count: int) -> list[subprocess.Popen[bytes]]:
     """`hptune worker` processes on this machine; the store goes in the environment, never on a command line."""
     env = {**os.environ, "HPTUNE_STORE": location, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    command = [sys.executable, "-m", "core.cli", "worker", "--study", name, "--quiet"]
+    command = [sys.executable, "-m", "hptune.core.cli", "worker", "--study", name, "--quiet"]
     return [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(count)]
 
 
 def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.data import DatasetError
-    from core.store import StoreError
+    from hptune.core.data import DatasetError
+    from hptune.core.store import StoreError
 
     store = open_store(args.store)
     try:
@@ -236,7 +236,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.store import SWEEP_ATTR
+    from hptune.core.store import SWEEP_ATTR
 
     store = open_store(args.store)
     studies = store.studies()

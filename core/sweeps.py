@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.config import ConfigError, RunConfig
-from core.events import EpochEnded, EpochMetrics, Event
-from core.space import SearchSpace, SweepSettings
-from core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record, retry_callback
+from hptune.core.config import ConfigError, RunConfig
+from hptune.core.errors import HptuneError
+from hptune.core.events import EpochEnded, EpochMetrics, Event
+from hptune.core.space import SearchSpace, SweepSettings
+from hptune.core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record, retry_callback
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ STOP_ATTR = "hptune_stop"
 POLL_SECONDS = 1.0
 
 
-class SweepError(Exception):
+class SweepError(HptuneError):
     """The sweep cannot be created or found; the message says why."""
 
 
@@ -420,8 +421,8 @@ class SweepWorker:
     def _run_trial(self, study: Any, sweep: Sweep, trial_id: int) -> None:
         import optuna
 
-        from core.data import DatasetError
-        from core.trainer import train
+        from hptune.core.data import DatasetError
+        from hptune.core.trainer import train
 
         TrialState = optuna.trial.TrialState
         with self.store._lock:
@@ -523,7 +524,7 @@ class SweepWorker:
 
 def rss_mib() -> float:
     """This process's resident memory in MiB (Linux; 0 where /proc is missing)."""
-    from core.isolated import rss_bytes
+    from hptune.core.isolated import rss_bytes
 
     return rss_bytes() / 2**20
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from core.config import ConfigError, RunConfig, check_fits_memory
-from core.data import load_dataset
-from core.diagnosis import best_epoch, diagnose
-from core.events import (
+from hptune.core.config import ConfigError, RunConfig, check_fits_memory
+from hptune.core.data import load_dataset
+from hptune.core.diagnosis import best_epoch, diagnose
+from hptune.core.events import (
     BatchProgress,
     DataLoading,
     DatasetInfo,
@@ -190,8 +190,8 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     input_size = int(np.prod(data.info.image_shape))
     check_fits_memory(config, input_size)
 
-    from core.backend import backend_name, device_name, import_keras
-    from core.model import build_model
+    from hptune.core.backend import backend_name, device_name, import_keras
+    from hptune.core.model import build_model
 
     keras = import_keras()
     result = RunResult(status="failed", config=config, dataset=data.info, params=config.param_count(input_size))

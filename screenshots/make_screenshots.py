@@ -20,11 +20,11 @@ sys.path.insert(0, str(HERE.parent))
 
 from textual.widgets import Input  # noqa: E402
 
-from core.config import make_config  # noqa: E402
-from core.store import Store  # noqa: E402
-from tui.app import make_app  # noqa: E402
-from tui.messages import EpochDone  # noqa: E402
-from tui.widgets import DigitGrid, HyperparamForm  # noqa: E402
+from hptune.core.config import make_config  # noqa: E402
+from hptune.core.store import Store  # noqa: E402
+from hptune.tui.app import make_app  # noqa: E402
+from hptune.tui.messages import EpochDone  # noqa: E402
+from hptune.tui.widgets import DigitGrid, HyperparamForm  # noqa: E402
 
 Input.cursor_blink = False  # type: ignore[assignment] - steady frames for screenshots
 
@@ -94,8 +94,8 @@ async def main() -> None:
             await pilot.pause(0.3)
 
             # A small TPE sweep with pruning, run here by a worker, then watched on the sweep screen.
-            from core.space import SweepSettings, space_from_data
-            from core.sweeps import SweepWorker, create_sweep
+            from hptune.core.space import SweepSettings, space_from_data
+            from hptune.core.sweeps import SweepWorker, create_sweep
 
             space = space_from_data({
                 "space": {"hidden_layers": [1, 2], "hidden_units": [32, 64, 128, 256],

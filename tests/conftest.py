@@ -37,7 +37,7 @@ def write_idx(path: Path, array: np.ndarray, gz: bool = False) -> None:
 
 def small_digits(n_train: int = 600, n_test: int = 200) -> tuple[np.ndarray, ...]:
     """Real MNIST digits from the bundled mnist-5k sample, as uint8 arrays."""
-    from core.data import load_raw
+    from hptune.core.data import load_raw
 
     raw, _, _ = load_raw("mnist-5k")
     return (

@@ -16,8 +16,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from core.config import RunConfig
-from tui.screens.main import MainScreen
+from hptune.core.config import RunConfig
+from hptune.tui.screens.main import MainScreen
 
 __all__ = ["HptuneApp", "make_app", "run_tui"]
 
@@ -54,7 +54,7 @@ class HptuneApp(App[int]):
         """The child process that trains for this app (core.isolated): TensorFlow never loads in the UI's process,
         and its per-model memory goes with the child, which is replaced as it grows."""
         if self._training_host is None:
-            from core.isolated import TrainingHost
+            from hptune.core.isolated import TrainingHost
 
             self._training_host = TrainingHost()
         return self._training_host
@@ -85,7 +85,7 @@ class HptuneApp(App[int]):
         seen: set[str] = {"Quit"}
         for active in screen.active_bindings.values():
             binding = active.binding
-            ours = type(active.node).__module__.startswith("tui.")
+            ours = type(active.node).__module__.startswith("hptune.tui.")
             if not binding.description or binding.description in seen or binding.system or not (binding.show or ours):
                 continue
             seen.add(binding.description)
@@ -97,7 +97,7 @@ class HptuneApp(App[int]):
 
     def action_sweep(self) -> None:
         """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown."""
-        from tui.screens.sweep import SweepScreen
+        from hptune.tui.screens.sweep import SweepScreen
 
         if isinstance(self.screen, SweepScreen):
             return
@@ -121,7 +121,7 @@ def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: 
     """The one factory: the CLI and the tests build the app here. `store` is a core.store.Store (default: the
     same store as the CLI's, from $HPTUNE_STORE or the user's data folder)."""
     if store is None:
-        from core.store import Store
+        from hptune.core.store import Store
 
         store = Store()
     return HptuneApp(store, config, export_dir=export_dir)
@@ -129,8 +129,8 @@ def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: 
 
 def run_tui(args: argparse.Namespace) -> int:
     """`hptune` / `hptune tui`: open the app on the store and config given on the command line."""
-    from core.cli import config_from_args
-    from core.store import Store, StoreError
+    from hptune.core.cli import config_from_args
+    from hptune.core.store import Store, StoreError
 
     config = config_from_args(args)
     try:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.cli import main as core_main
+from hptune.core.cli import main as core_main
 
 
 def open_tui(args: argparse.Namespace) -> int:
-    from tui.app import run_tui
+    from hptune.tui.app import run_tui
 
     return run_tui(args)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from tui.serve import serve_app
+    from hptune.tui.serve import serve_app
 
     return serve_app(args)
 

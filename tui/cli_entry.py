@@ -1,6 +1,6 @@
-"""`python -m tui.cli_entry`: the console script without an installed entry point (used by the tests)."""
+"""`python -m hptune.tui.cli_entry`: the console script without an installed entry point (used by the tests)."""
 
-from tui.cli import main
+from hptune.tui.cli import main
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinished, RunStarted
+from hptune.core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinished, RunStarted
 
 __all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "wrap"]
 

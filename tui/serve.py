@@ -14,7 +14,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 def tui_command(args: argparse.Namespace) -> str:
     """The shell command textual-serve runs for each session."""
-    argv = [sys.executable, "-c", "from tui.cli import main; main()", "tui"]
+    argv = [sys.executable, "-c", "from hptune.tui.cli import main; main()", "tui"]
     if getattr(args, "store", None):
         argv += ["--store", args.store]
     return shlex.join(argv)

@@ -14,10 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from core.config import make_config  # noqa: E402
-from core.events import EpochEnded  # noqa: E402
-from core.store import Store  # noqa: E402
-from core.trainer import train  # noqa: E402
+from hptune.core.config import make_config  # noqa: E402
+from hptune.core.events import EpochEnded  # noqa: E402
+from hptune.core.store import Store  # noqa: E402
+from hptune.core.trainer import train  # noqa: E402
 
 HERE = Path(__file__).parent
 JOURNAL = HERE / "runs.journal"

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.cli import RUN_FLAGS, build_parser, config_from_args
-from core.config import ConfigError, RunConfig, load_config
+from hptune.core.cli import RUN_FLAGS, build_parser, config_from_args
+from hptune.core.config import ConfigError, RunConfig, load_config
 
 FLAGS = sorted(RUN_FLAGS) + ["--dataset", "--preset", "--raw-pixels", "--normalize"]
 FIELDS = sorted(RunConfig.model_fields)

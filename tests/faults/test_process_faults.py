@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.store import Store, StoreError
+from hptune.core.store import Store, StoreError
 
 REPO = Path(__file__).resolve().parents[2]
 SLOW_EPOCHS = ("--dataset", "mnist-5k", "--hidden-units", "32", "--batch-size", "8", "--steps-per-execution", "1",
@@ -21,7 +21,7 @@ SLOW_EPOCHS = ("--dataset", "mnist-5k", "--hidden-units", "32", "--batch-size", 
 
 def start(store: Path, *args: str) -> subprocess.Popen:
     env = dict(os.environ, HPTUNE_STORE=str(store), TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.Popen([sys.executable, "-m", "tui.cli_entry", *args], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "hptune.tui.cli_entry", *args], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -50,7 +50,7 @@ def test_sigkill_leaves_an_interrupted_run_with_its_finished_epochs(store_path: 
     assert [e.epoch for e in record.epochs] == [1, 2]
     assert "ended without finishing" in (record.message or "")
     # The store opens again as it is and a new run goes on beside the interrupted one.
-    done = subprocess.run([sys.executable, "-m", "tui.cli_entry", "runs", "--format", "json"], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "runs", "--format", "json"], cwd=REPO,
                           env=dict(os.environ, HPTUNE_STORE=str(store_path)), capture_output=True, text=True)
     assert json.loads(done.stdout)[0]["status"] == "interrupted"
 
@@ -91,7 +91,7 @@ def test_a_corrupt_store_is_a_clear_error_and_is_not_overwritten(store_path: Pat
     with pytest.raises(StoreError) as err:
         Store(str(store_path))
     assert str(store_path) in str(err.value) and "corrupt" in str(err.value) and "move it aside" in str(err.value)
-    done = subprocess.run([sys.executable, "-m", "tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1"],
+    done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1"],
                           cwd=REPO, env=dict(os.environ, HPTUNE_STORE=str(store_path)), capture_output=True, text=True)
     assert done.returncode == 1 and "corrupt" in done.stderr and "Traceback" not in done.stderr
     assert "Epoch" not in done.stdout  # no training whose results could not be saved
@@ -100,7 +100,7 @@ def test_a_corrupt_store_is_a_clear_error_and_is_not_overwritten(store_path: Pat
 
 def test_a_store_on_a_read_only_filesystem_is_refused_before_training(tmp_path: Path) -> None:
     # /proc is read-only for everyone, root included.
-    done = subprocess.run([sys.executable, "-m", "tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1",
+    done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1",
                            "--store", "/proc/hptune/runs.journal"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 1 and "/proc/hptune" in done.stderr and "--store" in done.stderr
     assert "Epoch" not in done.stdout

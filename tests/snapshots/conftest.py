@@ -19,7 +19,7 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fixture_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The store as the header shows it is "runs.journal", the same on every machine."""
-    from core.store import Store
+    from hptune.core.store import Store
 
     shutil.copy(FIXTURE_JOURNAL, tmp_path / "runs.journal")
     monkeypatch.chdir(tmp_path)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import make_config
-from tui.app import make_app
-from tui.screens import ErrorDialog, HistoryScreen, RunDetailScreen
-from tui.widgets import DigitGrid
+from hptune.core.config import make_config
+from hptune.tui.app import make_app
+from hptune.tui.screens import ErrorDialog, HistoryScreen, RunDetailScreen
+from hptune.tui.widgets import DigitGrid
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 

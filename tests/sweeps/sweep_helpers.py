@@ -17,7 +17,7 @@ FAST_HEARTBEAT = {"HPTUNE_HEARTBEAT_INTERVAL": "1", "HPTUNE_HEARTBEAT_GRACE": "3
 def start_worker(store: str, study: str, log: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "HPTUNE_STORE": store, "TF_CPP_MIN_LOG_LEVEL": "3", **FAST_HEARTBEAT}
     return subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "worker", "--study", study, "--log", str(log)],
+        [sys.executable, "-m", "hptune.core.cli", "worker", "--study", study, "--log", str(log)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -30,5 +30,5 @@ def read_log(path: Path) -> list[dict[str, Any]]:
 
 def hptune(*args: str, store: str, timeout: float = 170) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HPTUNE_STORE": store, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hptune.core.cli", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)

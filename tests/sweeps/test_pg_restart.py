@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.store import Store
+from hptune.core.store import Store
 from tests.sweeps.sweep_helpers import FAST_HEARTBEAT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def test_a_database_restart_mid_sweep_loses_no_point(tmp_path: Path, study_name:
                      "epochs = 60\n")
     env = {**os.environ, "HPTUNE_STORE": url, "TF_CPP_MIN_LOG_LEVEL": "3", **FAST_HEARTBEAT}
     sweep = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "sweep", "--space", str(space), "--algorithm", "grid", "--workers", "2",
+        [sys.executable, "-m", "hptune.core.cli", "sweep", "--space", str(space), "--algorithm", "grid", "--workers", "2",
          "--study", study_name, "--json"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import optuna
 
-from core.space import SweepSettings, space_from_data
-from core.store import Store, _proc_start
-from core.sweeps import create_sweep, snapshot
+from hptune.core.space import SweepSettings, space_from_data
+from hptune.core.store import Store, _proc_start
+from hptune.core.sweeps import create_sweep, snapshot
 
 
 def test_a_dead_workers_trial_is_failed_and_queued_again_once(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import optuna
 import pytest
 
-from core.cli import EXIT_INPUT, main
-from core.config import ConfigError, RunConfig
-from core.space import Choices, Range, SearchSpace, SweepSettings, load_space, space_from_data
-from core.sweeps import make_pruner, make_sampler
+from hptune.core.cli import EXIT_INPUT, main
+from hptune.core.config import ConfigError, RunConfig
+from hptune.core.space import Choices, Range, SearchSpace, SweepSettings, load_space, space_from_data
+from hptune.core.sweeps import make_pruner, make_sampler
 
 SPACES = Path(__file__).resolve().parent.parent / "data" / "spaces"
 BAD = sorted(SPACES.glob("bad-*.toml"))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from tests.sweeps.sweep_helpers import hptune
 
-from core.space import SweepSettings, space_from_data
-from core.store import Store
-from core.sweeps import SweepWorker, create_sweep, request_stop, snapshot
+from hptune.core.space import SweepSettings, space_from_data
+from hptune.core.store import Store
+from hptune.core.sweeps import SweepWorker, create_sweep, request_stop, snapshot
 
 pytestmark = pytest.mark.slow
 

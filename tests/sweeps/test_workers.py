@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from tests.sweeps.sweep_helpers import read_log, start_worker
 
-from core.space import SweepSettings, space_from_data
-from core.store import Store
-from core.sweeps import create_sweep, snapshot
+from hptune.core.space import SweepSettings, space_from_data
+from hptune.core.store import Store
+from hptune.core.sweeps import create_sweep, snapshot
 
 pytestmark = pytest.mark.slow
 

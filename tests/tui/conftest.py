@@ -33,7 +33,7 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def store(tmp_path: Path):
-    from core.store import Store
+    from hptune.core.store import Store
 
     return Store(str(tmp_path / "runs.journal"))
 
@@ -41,7 +41,7 @@ def store(tmp_path: Path):
 @pytest.fixture
 def fixture_store(tmp_path: Path):
     """A copy of the recorded runs (tests/data/runs.journal), so a test may delete or add runs."""
-    from core.store import Store
+    from hptune.core.store import Store
 
     path = tmp_path / "fixture" / "runs.journal"
     path.parent.mkdir()

@@ -9,9 +9,9 @@ import textwrap
 import pytest
 from textual.widgets import Button, Input, Select, Static
 
-from core.config import ConfigError, make_config
-from tui.app import make_app
-from tui.widgets import HyperparamForm
+from hptune.core.config import ConfigError, make_config
+from hptune.tui.app import make_app
+from hptune.tui.widgets import HyperparamForm
 
 def _config():
     return make_config({"dataset": "mnist-5k", "epochs": 2})
@@ -107,9 +107,9 @@ def test_first_screen_appears_before_tensorflow_is_imported(tmp_path) -> None:
     script = textwrap.dedent(
         f"""
         import asyncio, sys
-        from core.store import Store
-        from core.config import make_config
-        from tui.app import make_app
+        from hptune.core.store import Store
+        from hptune.core.config import make_config
+        from hptune.tui.app import make_app
 
         async def main():
             app = make_app(Store({str(tmp_path / 'runs.journal')!r}), make_config({{"dataset": "mnist-5k"}}))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import serve as serve_module
-from tui.cli import tui_argv
+from hptune.tui import serve as serve_module
+from hptune.tui.cli import tui_argv
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_serve_warns_when_binding_beyond_this_machine(monkeypatch, capsys, host:
 
 def test_importing_the_whole_tui_does_not_import_keras() -> None:
     code = (
-        "import sys, tui.app, tui.screens, tui.widgets, tui.serve, tui.cli;"
+        "import sys, hptune.tui.app, hptune.tui.screens, hptune.tui.widgets, hptune.tui.serve, hptune.tui.cli;"
         " print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
@@ -65,6 +65,6 @@ def test_importing_the_whole_tui_does_not_import_keras() -> None:
 
 
 def test_hptune_help_runs() -> None:
-    out = subprocess.run([sys.executable, "-c", "from tui.cli import main; main()", "--help"], cwd=REPO,
+    out = subprocess.run([sys.executable, "-c", "from hptune.tui.cli import main; main()", "--help"], cwd=REPO,
                          capture_output=True, text=True)
     assert out.returncode == 0 and "tui" in out.stdout

@@ -9,9 +9,9 @@ from rich.console import Console
 
 from textual.widgets import Input, Static
 
-from core.config import make_config
-from tui.app import make_app
-from tui.widgets import ConfusionMatrix, DigitGrid, HyperparamForm, MetricChart, RunTable
+from hptune.core.config import make_config
+from hptune.tui.app import make_app
+from hptune.tui.widgets import ConfusionMatrix, DigitGrid, HyperparamForm, MetricChart, RunTable
 
 
 async def _open_history(app, pilot) -> RunTable:

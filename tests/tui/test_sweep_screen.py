@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input, Select, Static
 
-from core.config import make_config
-from core.space import SweepSettings, space_from_data
-from core.sweeps import SweepWorker, create_sweep, snapshot
-from tui.app import make_app
-from tui.screens.sweep import SweepScreen
-from tui.widgets import HyperparamForm
-from tui.widgets.space_editor import SpaceEditor
-from tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
-from tui.widgets.trial_table import TrialTable
+from hptune.core.config import make_config
+from hptune.core.space import SweepSettings, space_from_data
+from hptune.core.sweeps import SweepWorker, create_sweep, snapshot
+from hptune.tui.app import make_app
+from hptune.tui.screens.sweep import SweepScreen
+from hptune.tui.widgets import HyperparamForm
+from hptune.tui.widgets.space_editor import SpaceEditor
+from hptune.tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
+from hptune.tui.widgets.trial_table import TrialTable
 
 BASE = {"dataset": "mnist-5k", "epochs": 1, "hidden_layers": 1}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Button, Static
 
-from core.config import make_config
-from tui.app import make_app
-from tui.messages import EpochDone, Finished, Progress, Started
-from tui.widgets import EpochLog, MetricChart, ResultsPanel
+from hptune.core.config import make_config
+from hptune.tui.app import make_app
+from hptune.tui.messages import EpochDone, Finished, Progress, Started
+from hptune.tui.widgets import EpochLog, MetricChart, ResultsPanel
 
 
 def _text(widget: Static) -> str:

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def hptune(*args: str, store: Path, timeout: float = 180) -> subprocess.CompletedProcess:
     env = dict(os.environ, HPTUNE_STORE=str(store), TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, "-m", "tui.cli_entry", *args], cwd=REPO, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.config import (
+from hptune.core.config import (
     FIELD_GROUPS,
     PRESETS,
     ConfigError,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import math
 
-from core.diagnosis import best_epoch, diagnose
-from core.events import EpochMetrics
+from hptune.core.diagnosis import best_epoch, diagnose
+from hptune.core.events import EpochMetrics
 
 
 def curves(loss, acc, val_loss, val_acc) -> list[EpochMetrics]:

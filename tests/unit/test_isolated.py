@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import ConfigError, make_config
-from core.events import EpochEnded, RunFinished, RunStarted
-from core.isolated import TrainingHost
-from core.store import Store
+from hptune.core.config import ConfigError, make_config
+from hptune.core.events import EpochEnded, RunFinished, RunStarted
+from hptune.core.isolated import TrainingHost
+from hptune.core.store import Store
 
 SMALL = {"dataset": "mnist-5k", "hidden_layers": 1, "hidden_units": 16, "epochs": 2}
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import make_config
-from core.model import build_model
+from hptune.core.config import make_config
+from hptune.core.model import build_model
 
 
 def layer_kinds(model) -> list[str]:

@@ -20,15 +20,15 @@ def loaded_after(statement: str) -> set[str]:
 
 @pytest.mark.parametrize("module", CORE_MODULES)
 def test_core_modules_never_import_textual(module: str) -> None:
-    modules = loaded_after(f"import core.{module}")
-    assert not {m for m in modules if m == "textual" or m.startswith(("textual.", "tui"))}
+    modules = loaded_after(f"import hptune.core.{module}")
+    assert not {m for m in modules if m == "textual" or m.startswith(("textual.", "hptune.tui"))}
 
 
 def test_cli_help_does_not_import_keras_or_optuna() -> None:
-    modules = loaded_after("import core.cli; core.cli.build_parser()")
+    modules = loaded_after("import hptune.core.cli; hptune.core.cli.build_parser()")
     assert "keras" not in modules and "tensorflow" not in modules and "optuna" not in modules
 
 
 def test_trainer_import_defers_keras() -> None:
-    modules = loaded_after("import core.trainer, core.store")
+    modules = loaded_after("import hptune.core.trainer, hptune.core.store")
     assert "keras" not in modules and "tensorflow" not in modules

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import make_config
-from core.events import EpochEnded
-from core.store import Store, StoreError, redact
-from core.trainer import train
+from hptune.core.config import make_config
+from hptune.core.events import EpochEnded
+from hptune.core.store import Store, StoreError, redact
+from hptune.core.trainer import train
 
 SMALL = {"dataset": "mnist-5k", "hidden_layers": 1, "hidden_units": 16, "epochs": 2, "batch_size": 256}
 

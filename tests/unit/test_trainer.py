@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from core.config import ConfigError, make_config
-from core.events import BatchProgress, DataLoading, EpochEnded, RunFinished, RunStarted
-from core.trainer import score_predictions, train
+from hptune.core.config import ConfigError, make_config
+from hptune.core.events import BatchProgress, DataLoading, EpochEnded, RunFinished, RunStarted
+from hptune.core.trainer import score_predictions, train
 
 SMALL = {"dataset": "mnist-5k", "hidden_layers": 1, "hidden_units": 32, "epochs": 2, "batch_size": 128}
 

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core.store import Store, StoreError
-from tui.widgets import MetricChart, RunTable, Series
+from hptune.core.store import Store, StoreError
+from hptune.tui.widgets import MetricChart, RunTable, Series
 
 __all__ = ["HistoryScreen"]
 
@@ -115,7 +115,7 @@ class HistoryScreen(Screen[None]):
         record = self._current()
         if record is None:
             return
-        from tui.screens.run_detail import RunDetailScreen
+        from hptune.tui.screens.run_detail import RunDetailScreen
 
         self.app.push_screen(RunDetailScreen(record.run_id))
 
@@ -138,7 +138,7 @@ class HistoryScreen(Screen[None]):
         if record.status == "running":
             self.notify("That run is still training.", severity="warning")
             return
-        from tui.screens.confirm_dialog import ConfirmDialog
+        from hptune.tui.screens.confirm_dialog import ConfirmDialog
 
         def done(answer: bool | None) -> None:
             if not answer:

@@ -16,10 +16,10 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from core.config import RunConfig
-from core.events import BatchProgress, EpochMetrics, Event
-from tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
-from tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
+from hptune.core.config import RunConfig
+from hptune.core.events import BatchProgress, EpochMetrics, Event
+from hptune.tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
+from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
 
 __all__ = ["MainScreen"]
 
@@ -181,7 +181,7 @@ class MainScreen(Screen[None]):
         self.query_one(EpochProgress).note("stopping after the current step…")
 
     def action_history(self) -> None:
-        from tui.screens.history import HistoryScreen
+        from hptune.tui.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen())
 
@@ -189,7 +189,7 @@ class MainScreen(Screen[None]):
         if self.summary is None or self.summary.run_id is None:
             self.notify("No finished run to inspect yet.", severity="warning")
             return
-        from tui.screens.run_detail import RunDetailScreen
+        from hptune.tui.screens.run_detail import RunDetailScreen
 
         self.app.push_screen(RunDetailScreen(self.summary.run_id))
 
@@ -324,11 +324,11 @@ class MainScreen(Screen[None]):
             self.app.exit()
 
     def _worker_failed(self, error: BaseException | None) -> None:
-        from core.config import ConfigError
-        from core.data import DatasetError
-        from core.store import StoreError
+        from hptune.core.config import ConfigError
+        from hptune.core.data import DatasetError
+        from hptune.core.store import StoreError
 
-        from tui.screens.error_dialog import ErrorDialog
+        from hptune.tui.screens.error_dialog import ErrorDialog
 
         titles = {ConfigError: "Invalid config", DatasetError: "Dataset problem", StoreError: "Store problem"}
         title = next((t for kind, t in titles.items() if isinstance(error, kind)), "Training failed")

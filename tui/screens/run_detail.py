@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel, RunSummary
+from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel, RunSummary
 
 __all__ = ["RunDetailScreen"]
 
@@ -69,7 +69,7 @@ class RunDetailScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="digits")
     def load_digits(self, record: Any) -> list[Digit]:
         """Reading the test images can take a moment (or import Keras for mnist), so it runs off the UI thread."""
-        from core.data import load_dataset
+        from hptune.core.data import load_dataset
 
         name = (record.dataset or {}).get("name") or record.config.get("dataset", "mnist")
         data = load_dataset(name, record.config.get("validation_size", "auto"), normalize=True)

@@ -16,13 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from core.config import RunConfig, format_validation_error
-from core.space import ALGORITHMS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
-from core.sweeps import SweepSnapshot
-from tui.widgets.metric_chart import MetricChart, Series
-from tui.widgets.space_editor import SpaceEditor
-from tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
-from tui.widgets.trial_table import TrialTable
+from hptune.core.config import RunConfig, format_validation_error
+from hptune.core.space import ALGORITHMS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
+from hptune.core.sweeps import SweepSnapshot
+from hptune.tui.widgets.metric_chart import MetricChart, Series
+from hptune.tui.widgets.space_editor import SpaceEditor
+from hptune.tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
+from hptune.tui.widgets.trial_table import TrialTable
 
 __all__ = ["SweepScreen"]
 
@@ -131,7 +131,7 @@ class SweepScreen(Screen[None]):
     def _sync(self) -> None:
         settings, error = self.settings()
         if settings is not None and self.space is not None and settings.algorithm == "grid":
-            from core.config import ConfigError
+            from hptune.core.config import ConfigError
 
             try:
                 error = f"grid: {len(self.space.grid())} points" if not error else error
@@ -170,7 +170,7 @@ class SweepScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep")
     def _run_sweep(self, space: SearchSpace, settings: SweepSettings, name: str, stop: threading.Event) -> None:
         """Create the study and work on it: in this thread with one worker, else in worker processes."""
-        from core.sweeps import SweepWorker, create_sweep
+        from hptune.core.sweeps import SweepWorker, create_sweep
 
         store = self.app.store
         create_sweep(store, name, space, settings)
@@ -178,7 +178,7 @@ class SweepScreen(Screen[None]):
         if settings.workers == 1:
             SweepWorker(store, name, stop=stop).run()
             return
-        from core.sweep_cli import start_workers
+        from hptune.core.sweep_cli import start_workers
 
         children = start_workers(store.location, name, settings.workers)
         while any(c.poll() is None for c in children):
@@ -209,14 +209,14 @@ class SweepScreen(Screen[None]):
         if not self.running or self.watching is None:
             return
         self.stop_event.set()
-        from core.sweeps import request_stop
+        from hptune.core.sweeps import request_stop
 
         request_stop(self.app.store, self.watching)
 
     # --- watching -----------------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep-list")
     def _list_sweeps(self) -> None:
-        from core.sweeps import list_sweeps
+        from hptune.core.sweeps import list_sweeps
 
         names = list_sweeps(self.app.store)
         self.app.call_from_thread(self._set_sweeps, names)
@@ -248,7 +248,7 @@ class SweepScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep-poll")
     def _read(self, name: str) -> None:
-        from core.sweeps import SweepError, snapshot
+        from hptune.core.sweeps import SweepError, snapshot
 
         try:
             snap = snapshot(self.app.store, name)

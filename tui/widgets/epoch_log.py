@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import RichLog
 
-from core.events import EpochMetrics
+from hptune.core.events import EpochMetrics
 
 __all__ = ["EpochLog", "epoch_line"]
 

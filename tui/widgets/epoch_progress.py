@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-from core.events import BatchProgress
+from hptune.core.events import BatchProgress
 
 __all__ = ["EpochProgress"]
 

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from core.config import (
+from hptune.core.config import (
     ACTIVATIONS,
     FIELD_GROUPS,
     MOMENTUM_OPTIMIZERS,
@@ -24,7 +24,7 @@ from core.config import (
     format_bytes,
     make_config,
 )
-from core.data import REGISTRY, validate_name
+from hptune.core.data import REGISTRY, validate_name
 
 __all__ = ["HyperparamForm", "FIELD_LABELS"]
 

@@ -8,7 +8,7 @@ from typing import Any
 from rich.markup import escape
 from textual.widgets import Static
 
-from core.events import DatasetInfo, RunFinished, RunStarted
+from hptune.core.events import DatasetInfo, RunFinished, RunStarted
 
 __all__ = ["ResultsPanel", "RunSummary"]
 
@@ -59,7 +59,7 @@ class RunSummary:
 
     @classmethod
     def from_record(cls, record: Any) -> RunSummary:
-        from core.store import dataset_info
+        from hptune.core.store import dataset_info
 
         attrs = record.attrs
         return cls(

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from core.config import ConfigError, RunConfig
-from core.space import Choices, Range, SearchSpace, space_from_data
+from hptune.core.config import ConfigError, RunConfig
+from hptune.core.space import Choices, Range, SearchSpace, space_from_data
 
 __all__ = ["SpaceEditor", "EDITABLE"]
 

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from core.sweeps import TrialRow
+from hptune.core.sweeps import TrialRow
 
 __all__ = ["BestSoFarChart", "ParamScatter"]
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from textual.widgets import DataTable
 
-from core.sweeps import TrialRow
+from hptune.core.sweeps import TrialRow
 
 __all__ = ["TrialTable"]
 
