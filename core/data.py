@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import importlib.util
 import logging
 import struct
@@ -16,7 +17,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -62,6 +63,27 @@ class Dataset:
 
 # --- loaders ---------------------------------------------------------------------------------------------------
 
+class _HeldNotice(io.TextIOBase):
+    """Holds the first line written until more output follows (a progress bar), then passes everything on."""
+
+    def __init__(self, target: Any) -> None:
+        self._target, self._held, self._passing = target, "", False
+
+    def write(self, text: str) -> int:
+        if self._passing:
+            self._target.write(text)
+        elif "\n" in self._held and text.strip():
+            self._passing = True
+            self._target.write(self._held + text)
+        else:
+            self._held += text
+        return len(text)
+
+    def flush(self) -> None:
+        if self._passing:
+            self._target.flush()
+
+
 def _keras_dataset(module: str) -> RawData:
     """Keras' own loader: downloads once into the Keras cache, then reads from it."""
     from hptune.core.backend import import_keras
@@ -69,8 +91,9 @@ def _keras_dataset(module: str) -> RawData:
     keras = import_keras()  # deferred: importing the backend takes seconds
     loader = getattr(keras.datasets, module)
     try:
-        # Keras prints its download notice on stdout, which belongs to --json output.
-        with contextlib.redirect_stdout(sys.stderr):
+        # Keras prints its download notice on stdout, which belongs to --json output: it goes to stderr, and only
+        # once the download really moves (offline, the "Downloading data from ..." line alone would be noise).
+        with contextlib.redirect_stdout(_HeldNotice(sys.stderr)):
             (x_train, y_train), (x_test, y_test) = loader.load_data()
     except Exception as err:  # noqa: BLE001 - any download or cache failure means "cannot be had"
         cause = "offline or unreachable" if "fetch failure" in str(err) or "urlopen" in str(err) else str(err)
@@ -314,7 +337,7 @@ def load_raw(name: str) -> tuple[RawData, str, str | None]:
                     raise
                 used = FALLBACK
                 reason = f"{err}; using the bundled offline sample {FALLBACK} (5,000 real MNIST digits) instead"
-                log.warning(reason)
+                log.info(reason)  # said once, by each front end, from the run's DatasetInfo.fallback
                 raw = REGISTRY[FALLBACK]()
         else:
             raw = _local(Path(name).expanduser())

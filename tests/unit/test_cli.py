@@ -89,3 +89,13 @@ def test_same_seed_twice_same_curves(store_path: Path) -> None:
     strip = lambda r: [{k: v for k, v in e.items() if k != "seconds"} for e in r["epochs"]]  # noqa: E731
     assert strip(first) == strip(second)
     assert np.isfinite([e["loss"] for e in first["epochs"]]).all()
+
+
+def test_the_offline_fallback_is_said_once(store_path: Path, tmp_path: Path) -> None:
+    """Offline (as here and in CI), `mnist` falls back to the bundled sample: one notice, no Keras download line."""
+    env = dict(os.environ, HPTUNE_STORE=str(store_path), TF_CPP_MIN_LOG_LEVEL="3", KERAS_HOME=str(tmp_path / "keras"))
+    done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "mnist", "--epochs", "1",
+                           "--hidden-units", "8"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("bundled offline sample") == 1, done.stderr
+    assert "Downloading data from" not in done.stderr + done.stdout

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +172,16 @@ def test_read_idx_round_trip(tmp_path: Path) -> None:
     write_idx(path, array, gz=True)
     assert np.array_equal(read_idx(path.with_name(path.name + ".gz"), 3), array)
     assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes())[:4] == b"\x00\x00\x08\x03"
+
+
+def test_a_download_notice_is_held_back_until_the_download_moves() -> None:
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(data._HeldNotice(quiet)):
+        print("Downloading data from https://example.invalid/mnist.npz")
+    assert quiet.getvalue() == ""  # offline: the download never started, the line would only be noise
+
+    moving = io.StringIO()
+    with contextlib.redirect_stdout(data._HeldNotice(moving)):
+        print("Downloading data from https://example.invalid/mnist.npz")
+        sys.stdout.write("\r 1024/11490434 [....] - ETA: 3s")
+    assert moving.getvalue().startswith("Downloading data from") and "ETA" in moving.getvalue()
