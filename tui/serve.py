@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 __all__ = ["serve_app", "tui_command"]
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The page around the terminal: it fills the window and never scrolls (see the page's own comment).
+TEMPLATES = Path(__file__).resolve().parent / "web"
 
 
 def tui_command(args: argparse.Namespace) -> str:
@@ -29,6 +32,6 @@ def serve_app(args: argparse.Namespace) -> int:
             f"hptune: warning: serving on {host}:{args.port}: anyone who can reach this address can train and delete"
             " runs in this store; there is no login. Use --host 127.0.0.1 to keep it to this machine.\n"
         )
-    server = Server(tui_command(args), host=host, port=args.port, title="hptune")
+    server = Server(tui_command(args), host=host, port=args.port, title="hptune", templates_path=TEMPLATES)
     server.serve()
     return 0

@@ -4,9 +4,15 @@ and nothing the TUI imports at start-up pulls in Keras."""
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,8 +40,8 @@ def test_options_without_a_command_mean_the_tui(argv: list[str], expected: list[
 class FakeServer:
     made: list[FakeServer] = []
 
-    def __init__(self, command: str, host: str, port: int, title: str) -> None:
-        self.command, self.host, self.port = command, host, port
+    def __init__(self, command: str, host: str, port: int, title: str, templates_path: Any = None) -> None:
+        self.command, self.host, self.port, self.templates_path = command, host, port, templates_path
         FakeServer.made.append(self)
 
     def serve(self) -> None:
@@ -52,6 +58,7 @@ def test_serve_warns_when_binding_beyond_this_machine(monkeypatch, capsys, host:
     server = FakeServer.made[-1]
     assert (server.host, server.port) == (host, 8123)
     assert "tui --store /tmp/x/runs.journal" in server.command
+    assert (Path(server.templates_path) / "app_index.html").is_file()
     assert ("warning" in capsys.readouterr().err) is warned
 
 
@@ -68,3 +75,30 @@ def test_hptune_help_runs() -> None:
     out = subprocess.run([sys.executable, "-c", "from hptune.tui.cli import main; main()", "--help"], cwd=REPO,
                          capture_output=True, text=True)
     assert out.returncode == 0 and "tui" in out.stdout
+
+
+def test_the_served_page_fills_the_window_and_never_scrolls(tmp_path: Path) -> None:
+    """The real server on a loopback port: its page is hptune's own (the page cannot scroll a row under the
+    header) and the terminal's script is served beside it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, HPTUNE_STORE=str(tmp_path / "runs.journal"))
+    server = subprocess.Popen([sys.executable, "-m", "hptune.tui.cli_entry", "serve", "--port", str(port)], cwd=tmp_path,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        page = None
+        deadline = time.monotonic() + 60
+        while page is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert page is not None, f"hptune serve never answered on port {port} (exit code {server.poll()})"
+        assert "overflow: hidden" in page and "data-session-websocket-url" in page
+        assert "fonts.googleapis" not in page  # nothing is fetched from outside the machine
+        script = re.search(r'src="([^"]+textual\.js)"', page)
+        assert script and urllib.request.urlopen(script.group(1), timeout=5).status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

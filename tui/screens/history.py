@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from hptune.core.store import Store, StoreError
+from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets import MetricChart, RunTable, Series
 
 __all__ = ["HistoryScreen"]
@@ -33,7 +34,7 @@ class HistoryScreen(Screen[None]):
         self.records: list[Any] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Vertical(id="history-body", classes="screen-body"):
             yield RunTable(id="runs")
             yield Static("", id="history-status")

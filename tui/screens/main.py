@@ -13,11 +13,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, EpochMetrics, Event
+from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
 from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
 
@@ -65,7 +66,7 @@ class MainScreen(Screen[None]):
         self._chart_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Horizontal(id="body", classes="screen-body"):
             with Vertical(id="form-pane"):
                 yield HyperparamForm(self.initial, id="form")

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel, RunSummary
 
 __all__ = ["RunDetailScreen"]
@@ -30,7 +31,7 @@ class RunDetailScreen(Screen[None]):
         self.record: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="detail-body", classes="screen-body"):
             yield Static("", id="detail-title")
             with Horizontal(id="detail-top"):

@@ -13,12 +13,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig, format_validation_error
 from hptune.core.space import ALGORITHMS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
 from hptune.core.sweeps import SweepSnapshot
+from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.metric_chart import MetricChart, Series
 from hptune.tui.widgets.space_editor import SpaceEditor
 from hptune.tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
@@ -58,7 +59,7 @@ class SweepScreen(Screen[None]):
         self._reading = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Horizontal(id="sweep-body", classes="screen-body"):
             with Vertical(id="sweep-left"):
                 yield SpaceEditor(self.base, id="space")
