@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from hptune.core.backend import resolve_backend
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.data import DatasetError
 from hptune.core.events import EpochEnded, EpochMetrics, Event, RunFinished
@@ -39,8 +40,10 @@ def rss_bytes() -> int:
         return 0
 
 
-def _serve(conn: Any, stop: Any) -> None:
-    """The child's loop: one ("train", config) message at a time, events back as they happen."""
+def _serve(conn: Any, stop: Any, backend: str) -> None:
+    """The child's loop: one ("train", config) message at a time, events back as they happen. The child runs Keras
+    on `backend`, set before anything imports Keras."""
+    os.environ["KERAS_BACKEND"] = backend
     from hptune.core.trainer import train
 
     while True:
@@ -91,15 +94,19 @@ class TrainingHost:
         with _real_std_streams():  # the Event starts multiprocessing's resource tracker, which needs them too
             self._stop = self._ctx.Event()
         self._first_rss = 0
+        self._backend: str | None = None
         self._lock = threading.Lock()
         self.restarts = 0
 
-    def _ensure_child(self) -> None:
-        if self._process is not None and self._process.is_alive():
+    def _ensure_child(self, backend: str) -> None:
+        """A live child on `backend`; Keras cannot change backends in a process, so another backend means a new one."""
+        if self._process is not None and self._process.is_alive() and self._backend == backend:
             return
         self._discard()
         parent, child = self._ctx.Pipe()
-        self._process = self._ctx.Process(target=_serve, args=(child, self._stop), name="hptune-trainer", daemon=True)
+        self._process = self._ctx.Process(target=_serve, args=(child, self._stop, backend), name="hptune-trainer",
+                                          daemon=True)
+        self._backend = backend
         with _real_std_streams():
             self._process.start()
         child.close()
@@ -134,7 +141,7 @@ class TrainingHost:
     def train(self, config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
               *, record: EventSink | None = None) -> RunResult:
         with self._lock:
-            self._ensure_child()
+            self._ensure_child(resolve_backend(config.backend))
             self._stop.clear()
             self._conn.send(("train", config))
             save_error: Exception | None = None

@@ -28,7 +28,7 @@ def test_events_results_and_store_match_an_in_process_run(host: TrainingHost, st
     store = Store(str(store_path))
     events = []
     result = host.train(make_config(SMALL), on_event=events.append, record=store.recorder())
-    assert result.status == "completed" and len(result.epochs) == 2 and result.test_accuracy > 0.5
+    assert result.status == "completed" and len(result.epochs) == 2 and result.test_accuracy > 0.3
     assert isinstance(events[1], RunStarted) and isinstance(events[-1], RunFinished)
     assert [e.metrics for e in events if isinstance(e, EpochEnded)] == result.epochs
     [record] = store.runs()
