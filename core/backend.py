@@ -79,9 +79,38 @@ def import_keras() -> ModuleType:
             with native_logs_captured():
                 import keras
 
+                if keras.backend.backend() == "jax":
+                    _use_compilation_cache()
                 keras.ops.add(1, 1)  # the first op starts the runtime, which logs its start-up notices
             _keras = keras
         return _keras
+
+
+def compilation_cache_dir() -> str | None:
+    """Where JAX keeps compiled programs between processes: $HPTUNE_JAX_CACHE (empty: off), else hptune's folder
+    in the user's cache directory."""
+    configured = os.environ.get("HPTUNE_JAX_CACHE")
+    if configured is not None:
+        return configured or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hptune", "jax")
+
+
+def _use_compilation_cache() -> None:
+    """Reuse compiled programs across processes: a fresh training process (the CLI's, the TUI's, a sweep worker's)
+    otherwise spends seconds compiling the same initialisers and training loop again before its first step."""
+    path = compilation_cache_dir()
+    if path is None:
+        return
+    try:
+        import jax
+
+        os.makedirs(path, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except Exception:  # noqa: BLE001 - a cache is an optimisation; training goes on without it
+        log.debug("JAX compilation cache not used", exc_info=True)
 
 
 @contextlib.contextmanager
