@@ -51,6 +51,9 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        if message[0] == "warm":
+            _warm_up(message[1], stop)
+            continue
         if message[0] != "train":
             return
         stop.clear()
@@ -64,6 +67,25 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
             conn.send(("error", f"{type(err).__name__}: {err}", None))
         else:
             conn.send(("result", result, rss_bytes()))
+
+
+def _warm_up(config: RunConfig, stop: Any) -> None:
+    """Make the first run of `config` start at once: import Keras, load its data (cached for the process), and train
+    one chunk of it unseen, which compiles the training loop for that shape (kept in JAX's on-disk cache too)."""
+    from hptune.core.events import BatchProgress
+    from hptune.core.trainer import train
+
+    stop.clear()
+    local = threading.Event()
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, BatchProgress):
+            local.set()
+
+    try:
+        train(config.model_copy(update={"epochs": 1, "patience": None}), on_event=on_event, stop=local)
+    except Exception:  # noqa: BLE001 - warming is an optimisation: the real run reports any problem itself
+        log.debug("warm-up failed", exc_info=True)
 
 
 @contextlib.contextmanager
@@ -126,6 +148,21 @@ class TrainingHost:
                 self._process.kill()
                 self._process.join(timeout=5)
         self._process = self._conn = None
+
+    def warm_up(self, config: RunConfig) -> bool:
+        """Start the child now, in the background, and have it get ready to train `config` (imports, data, the
+        compiled loop), so that a run asked for later starts at once. Returns at once; False if a run is going on."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._ensure_child(resolve_backend(config.backend))
+            self._conn.send(("warm", config))
+        except (OSError, ConfigError):
+            log.debug("could not warm the training process", exc_info=True)
+            return False
+        finally:
+            self._lock.release()
+        return True
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop any run and end the child; safe to call more than once and from another thread."""
