@@ -364,9 +364,10 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "Model": ("hidden_layers", "hidden_units", "activation", "dropout"),
     "Optimization": ("optimizer", "learning_rate", "momentum", "batch_size", "epochs", "patience", "seed"),
     "Data": ("dataset", "validation_size", "normalize"),
+    "Engine": ("engine", "backend"),
 }
-#: How a run executes rather than what it trains: set by CLI flags and TOML files; the form keeps them as loaded.
-EXECUTION_FIELDS: tuple[str, ...] = ("steps_per_execution", "engine", "backend")
+#: Fields the form does not show (a CLI flag and TOML files set them); the form keeps them as loaded.
+EXECUTION_FIELDS: tuple[str, ...] = ("steps_per_execution",)
 
 
 def field_help(name: str) -> str:
