@@ -72,8 +72,20 @@ class Terminal:
                 return None
         return None
 
+    def drain(self) -> None:
+        """Take in everything the app has written so far."""
+        while select.select([self.fd], [], [], 0)[0]:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.raw += chunk
+        self.text = ESCAPES.sub(b"", bytes(self.raw))
+
     def press(self, key: bytes) -> tuple[float, int]:
-        self.wait_for(b"\x00", len(self.text), 0)  # take in what has arrived, so the offset is current
+        self.drain()  # so the offset is current and an earlier run's lines are not taken for this one's
         offset = len(self.text)
         os.write(self.fd, key)
         return time.perf_counter(), offset
@@ -104,7 +116,8 @@ def one_launch(env: dict[str, str], think: float) -> tuple[float | None, float |
                 return form - term.started, None, None, term.text[-1500:].decode("utf-8", "replace")
             points.append(seen - pressed)
             term.wait_for(DONE, offset, 120)
-            time.sleep(0.5)
+            time.sleep(1.0)
+            term.drain()
         return form - term.started, points[0], points[1], ""
     finally:
         term.close()
