@@ -129,13 +129,14 @@ def run_in_terminal(argv: Sequence[str], timeout: float = 1800.0, env: dict[str,
     return proc.wait(), tail.decode("utf-8", "replace")
 
 
-def run_worker(task: dict[str, Any], timeout: float = 1800.0) -> dict[str, Any]:
-    """Run one measurement from bench/_worker.py in a fresh process on a terminal; return its JSON result."""
+def run_worker(task: dict[str, Any], timeout: float = 1800.0, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run one measurement from bench/_worker.py in a fresh process on a terminal (with `env` added to its
+    environment); return its JSON result."""
     with tempfile.NamedTemporaryFile("r", suffix=".json", dir=scratch_dir(), delete=False) as handle:
         result_path = Path(handle.name)
     try:
         rc, tail = run_in_terminal([sys.executable, str(BENCH / "_worker.py"), json.dumps(task), str(result_path)],
-                                   timeout=timeout)
+                                   timeout=timeout, env=env)
         text = result_path.read_text() if result_path.exists() else ""
         if rc != 0 or not text:
             raise RuntimeError(f"worker failed (rc {rc}) on {task}:\n{tail[-3000:]}")
@@ -233,7 +234,8 @@ def best_rates(*measurements: dict[str, float]) -> dict[str, float]:
 
 def matmul_gflops(n: int = 2048, repeats: int = 20) -> dict[str, float]:
     """This machine's float32 matrix-multiply rate (2 n^3 FLOPs per product), best of `repeats`, with every core
-    the library uses: numpy (OpenBLAS) and, when it is importable, TensorFlow (Eigen/oneDNN) as Keras runs it."""
+    the library uses: numpy (OpenBLAS) and, when they are importable, TensorFlow (Eigen/oneDNN) and JAX (XLA) as
+    Keras runs them."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
@@ -251,6 +253,17 @@ def matmul_gflops(n: int = 2048, repeats: int = 20) -> dict[str, float]:
         tf.linalg.matmul(ta, tb).numpy()
         best = min(_timed(lambda: tf.linalg.matmul(ta, tb).numpy()) for _ in range(repeats))
         rates["tensorflow"] = 2 * n**3 / best / 1e9
+    except ImportError:
+        pass
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        ja, jb = jnp.asarray(a), jnp.asarray(b)
+        matmul = jax.jit(jnp.matmul)
+        matmul(ja, jb).block_until_ready()
+        best = min(_timed(lambda: matmul(ja, jb).block_until_ready()) for _ in range(repeats))
+        rates["jax"] = 2 * n**3 / best / 1e9
     except ImportError:
         pass
     return rates

@@ -2,7 +2,8 @@
 
 `--help` is timed from process start to exit (target: at most 0.5 s). The TUI is started as a person starts it,
 `hptune --dataset mnist-5k` on a pseudo-terminal (TERM=xterm-256color, 120x40), and timed from process start until
-a marker string (default "Train", the main screen's button and key) appears in what the app wrote to the terminal,
+a marker string (default "Learn rate", a label of the run form, so the form itself is drawn and not only the
+footer) appears in what the app wrote to the terminal,
 escape sequences removed (target: at most 1.0 s); the app is then quit with ctrl+q. Each run uses an empty
 temporary store, so the size of anyone's run history does not enter the figure. The two are interleaved, and the
 script prints the median, minimum and maximum over the runs, plus a `python -c pass` baseline for the
@@ -101,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 runs each")
     parser.add_argument("--runs", type=int)
-    parser.add_argument("--marker", default="Train", help="text that shows the first screen is drawn")
+    parser.add_argument("--marker", default="Learn rate", help="text that shows the form is drawn (a field label)")
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 10)
     scratch = Path(tempfile.mkdtemp(prefix="hptune-startup-"))

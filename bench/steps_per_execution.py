@@ -51,7 +51,8 @@ def main() -> None:
     variants = [(m, v) for m in models for v in values]
     for r, (model, value) in interleaved(variants, args.repeats):
         res = run_worker(dict(kind="hptune", layers=model[0], units=model[1], epochs=epochs, dataset=dataset,
-                              steps_per_execution=value, scratch=str(scratch_dir())))
+                              steps_per_execution=value, engine="keras", backend="tensorflow",
+                              scratch=str(scratch_dir())))
         runs.setdefault((model, value), []).append(res)
         steady = median(res["epoch_seconds"][1:])
         print(f"  repeat {r + 1} {model[0]}x{model[1]} spe {value:>3}: epoch {steady:.3f}s"
@@ -81,7 +82,9 @@ def execution_gaps(values: list[int], dataset: str) -> str:
     import numpy as np
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from hptune.core.backend import import_keras
+    from hptune.core.backend import import_keras, select_backend
+
+    select_backend("tensorflow")  # steps_per_execution belongs to the model.fit path, measured as it ran on TensorFlow
     from hptune.core.config import make_config
     from hptune.core.data import load_dataset
     from hptune.core.model import build_model
@@ -90,7 +93,8 @@ def execution_gaps(values: list[int], dataset: str) -> str:
     data = load_dataset(dataset, "auto", normalize=False)
     rows = []
     for value in values:
-        config = make_config(dict(hidden_layers=2, hidden_units=100, dataset=dataset, steps_per_execution=value))
+        config = make_config(dict(hidden_layers=2, hidden_units=100, dataset=dataset, steps_per_execution=value,
+                                  engine="keras"))
         keras.utils.set_random_seed(0)
         model = build_model(config, data.info.image_shape)
         stamps: list[float] = []

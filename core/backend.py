@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
@@ -15,6 +16,55 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _keras: ModuleType | None = None
+#: Keras backends in the order `auto` prefers them: the compiled engine needs JAX and is the fastest measured here.
+PREFERRED_BACKENDS = ("jax", "tensorflow")
+
+
+def installed(backend: str) -> bool:
+    return importlib.util.find_spec(backend) is not None
+
+
+def resolve_backend(choice: str = "auto") -> str:
+    """The Keras backend a config's `backend` means in this environment, without importing anything heavy."""
+    if choice != "auto":
+        return choice
+    env = os.environ.get("KERAS_BACKEND")
+    if env:
+        return env
+    return next((name for name in PREFERRED_BACKENDS if installed(name)), "tensorflow")
+
+
+def loaded_backend() -> str | None:
+    """The backend Keras already runs on in this process, or None while Keras is not imported."""
+    keras = _keras or sys.modules.get("keras")
+    if keras is None:
+        return None
+    try:
+        return keras.backend.backend()
+    except AttributeError:  # Keras half-imported by another thread; treat it as not yet chosen
+        return None
+
+
+def select_backend(choice: str = "auto") -> str:
+    """Make the next `import keras` use the backend `choice` names (Keras reads KERAS_BACKEND once, at import) and
+    return it; raise ConfigError where it is not installed, or where this process already runs Keras on another."""
+    from hptune.core.config import ConfigError
+
+    current = loaded_backend()
+    if current is not None:
+        if choice in ("auto", current):
+            return current
+        raise ConfigError(
+            f"backend: this process already runs Keras on {current}, and Keras cannot switch backends in a process;"
+            f" start a new one for {choice} (hptune run --backend {choice})",
+            "backend",
+        )
+    wanted = resolve_backend(choice)
+    if not installed(wanted):
+        raise ConfigError(f"backend: {wanted} is not installed (pip install {wanted}); expected one of the installed"
+                          f" backends or auto", "backend")
+    os.environ["KERAS_BACKEND"] = wanted
+    return wanted
 
 
 def import_keras() -> ModuleType:
@@ -22,16 +72,45 @@ def import_keras() -> ModuleType:
     global _keras
     with _lock:
         if _keras is None:
-            os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+            os.environ.setdefault("KERAS_BACKEND", resolve_backend())
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
             os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # the JAX equivalent
             with native_logs_captured():
                 import keras
 
+                if keras.backend.backend() == "jax":
+                    _use_compilation_cache()
                 keras.ops.add(1, 1)  # the first op starts the runtime, which logs its start-up notices
             _keras = keras
         return _keras
+
+
+def compilation_cache_dir() -> str | None:
+    """Where JAX keeps compiled programs between processes: $HPTUNE_JAX_CACHE (empty: off), else hptune's folder
+    in the user's cache directory."""
+    configured = os.environ.get("HPTUNE_JAX_CACHE")
+    if configured is not None:
+        return configured or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hptune", "jax")
+
+
+def _use_compilation_cache() -> None:
+    """Reuse compiled programs across processes: a fresh training process (the CLI's, the TUI's, a sweep worker's)
+    otherwise spends seconds compiling the same initialisers and training loop again before its first step."""
+    path = compilation_cache_dir()
+    if path is None:
+        return
+    try:
+        import jax
+
+        os.makedirs(path, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except Exception:  # noqa: BLE001 - a cache is an optimisation; training goes on without it
+        log.debug("JAX compilation cache not used", exc_info=True)
 
 
 @contextlib.contextmanager
@@ -54,6 +133,36 @@ def native_logs_captured() -> Iterator[None]:
             sink.seek(0)
             for line in sink.read().decode(errors="replace").splitlines():
                 log.debug("backend: %s", line)
+
+
+def seed_everything(seed: int, engine: str) -> None:
+    """Seed weight initialisation, dropout and shuffling.
+
+    `keras.utils.set_random_seed` also seeds TensorFlow, importing it whenever it is installed: seconds and hundreds
+    of megabytes that a run on another backend never uses. For the compiled engine on such a backend this does the
+    rest of what it does (Keras 3.5-3.15: the global seed and a fresh global seed generator, Python's and NumPy's
+    generators); should those internals move, it falls back to the public function.
+    """
+    keras = import_keras()
+    if engine == "keras" or keras.backend.backend() == "tensorflow":
+        keras.utils.set_random_seed(seed)
+        return
+    try:
+        from keras.src.backend.common import global_state
+        from keras.src.random import seed_generator
+        from keras.src.utils import rng_utils
+
+        global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+        global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    except (ImportError, AttributeError):
+        keras.utils.set_random_seed(seed)
+        return
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
 
 
 def backend_name() -> str:

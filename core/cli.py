@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from hptune.core import __version__
-from hptune.core.config import ACTIVATIONS, OPTIMIZERS, PRESET_HELP, PRESETS, ConfigError
+from hptune.core.config import ACTIVATIONS, BACKENDS, ENGINES, OPTIMIZERS, PRESET_HELP, PRESETS, ConfigError
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_DATA, EXIT_DIVERGED = 0, 1, 2, 3, 4
 
@@ -88,6 +88,8 @@ RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
     "--seed": ("seed", _number(int), "random seed (same seed, same curves)"),
     "--validation-size": ("validation_size", _validation, "held-out images: a count, a fraction, or auto"),
     "--steps-per-execution": ("steps_per_execution", _auto_or_int, "training steps per backend call, or auto"),
+    "--engine": ("engine", str, f"one of {', '.join(ENGINES)}: a compiled loop of steps, Keras' model.fit, or auto"),
+    "--backend": ("backend", str, f"Keras backend, one of {', '.join(BACKENDS)} (auto: jax when installed)"),
 }
 
 

@@ -17,9 +17,15 @@ from hptune.core.errors import InputError
 
 Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"]
 Optimizer = Literal["adam", "sgd", "rmsprop", "adamw", "nadam", "adagrad"]
+Engine = Literal["auto", "compiled", "keras"]
+Backend = Literal["auto", "jax", "tensorflow", "torch"]
 
 ACTIVATIONS: tuple[str, ...] = Activation.__args__  # type: ignore[attr-defined]
 OPTIMIZERS: tuple[str, ...] = Optimizer.__args__  # type: ignore[attr-defined]
+ENGINES: tuple[str, ...] = Engine.__args__  # type: ignore[attr-defined]
+BACKENDS: tuple[str, ...] = Backend.__args__  # type: ignore[attr-defined]
+#: Keras backends the compiled engine runs on.
+COMPILED_BACKENDS: frozenset[str] = frozenset({"jax"})
 #: Optimizers whose Keras implementation takes a momentum argument.
 MOMENTUM_OPTIMIZERS: frozenset[str] = frozenset({"sgd", "rmsprop"})
 
@@ -87,7 +93,16 @@ class RunConfig(BaseModel):
     steps_per_execution: Literal["auto"] | int = "auto"
     """Training steps Keras runs per call into the backend (1-1024). Larger is faster for small models; progress
     updates and Stop are honoured between calls. auto: up to 32, fewer for big models, so one call takes about
-    0.15 s (bench/steps_per_execution.py measured 32 as the fastest for the tutorial's models)."""
+    0.15 s (bench/steps_per_execution.py measured 32 as the fastest for the tutorial's models). Only the keras
+    engine uses it; the compiled engine sizes its calls from the measured step time."""
+    engine: Engine = "auto"
+    """How the training steps run. compiled: many steps per call in one compiled loop through Keras' stateless API
+    (JAX backend; several times faster for small networks); keras: Keras' own model.fit, the reference path;
+    auto: compiled where the backend has it, else keras."""
+    backend: Backend = "auto"
+    """The Keras backend that trains: jax, tensorflow or torch (each must be installed); auto: $KERAS_BACKEND if
+    set, else jax when installed (the fastest here), else tensorflow. Keras fixes its backend per process, so a
+    process that already trained on one backend refuses another."""
 
     @field_validator("hidden_units")
     @classmethod
@@ -128,6 +143,15 @@ class RunConfig(BaseModel):
         if not value:
             raise ValueError("expected a dataset name or a path")
         return value
+
+    @model_validator(mode="after")
+    def _engine_on_backend(self) -> RunConfig:
+        if self.engine == "compiled" and self.backend not in ("auto", *COMPILED_BACKENDS):
+            raise ValueError(
+                f"engine compiled runs on the {' or '.join(sorted(COMPILED_BACKENDS))} backend, not {self.backend};"
+                " choose engine keras or auto for it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _layers_and_size(self) -> RunConfig:
@@ -340,7 +364,10 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "Model": ("hidden_layers", "hidden_units", "activation", "dropout"),
     "Optimization": ("optimizer", "learning_rate", "momentum", "batch_size", "epochs", "patience", "seed"),
     "Data": ("dataset", "validation_size", "normalize"),
+    "Engine": ("engine", "backend"),
 }
+#: Fields the form does not show (a CLI flag and TOML files set them); the form keeps them as loaded.
+EXECUTION_FIELDS: tuple[str, ...] = ("steps_per_execution",)
 
 
 def field_help(name: str) -> str:

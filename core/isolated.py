@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from hptune.core.backend import resolve_backend
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.data import DatasetError
 from hptune.core.events import EpochEnded, EpochMetrics, Event, RunFinished
@@ -39,8 +40,10 @@ def rss_bytes() -> int:
         return 0
 
 
-def _serve(conn: Any, stop: Any) -> None:
-    """The child's loop: one ("train", config) message at a time, events back as they happen."""
+def _serve(conn: Any, stop: Any, backend: str) -> None:
+    """The child's loop: one ("train", config) message at a time, events back as they happen. The child runs Keras
+    on `backend`, set before anything imports Keras."""
+    os.environ["KERAS_BACKEND"] = backend
     from hptune.core.trainer import train
 
     while True:
@@ -48,6 +51,9 @@ def _serve(conn: Any, stop: Any) -> None:
             message = conn.recv()
         except (EOFError, OSError):
             return
+        if message[0] == "warm":
+            _warm_up(message[1], stop)
+            continue
         if message[0] != "train":
             return
         stop.clear()
@@ -61,6 +67,25 @@ def _serve(conn: Any, stop: Any) -> None:
             conn.send(("error", f"{type(err).__name__}: {err}", None))
         else:
             conn.send(("result", result, rss_bytes()))
+
+
+def _warm_up(config: RunConfig, stop: Any) -> None:
+    """Make the first run of `config` start at once: import Keras, load its data (cached for the process), and train
+    one chunk of it unseen, which compiles the training loop for that shape (kept in JAX's on-disk cache too)."""
+    from hptune.core.events import BatchProgress
+    from hptune.core.trainer import train
+
+    stop.clear()
+    local = threading.Event()
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, BatchProgress):
+            local.set()
+
+    try:
+        train(config.model_copy(update={"epochs": 1, "patience": None}), on_event=on_event, stop=local)
+    except Exception:  # noqa: BLE001 - warming is an optimisation: the real run reports any problem itself
+        log.debug("warm-up failed", exc_info=True)
 
 
 @contextlib.contextmanager
@@ -91,15 +116,19 @@ class TrainingHost:
         with _real_std_streams():  # the Event starts multiprocessing's resource tracker, which needs them too
             self._stop = self._ctx.Event()
         self._first_rss = 0
+        self._backend: str | None = None
         self._lock = threading.Lock()
         self.restarts = 0
 
-    def _ensure_child(self) -> None:
-        if self._process is not None and self._process.is_alive():
+    def _ensure_child(self, backend: str) -> None:
+        """A live child on `backend`; Keras cannot change backends in a process, so another backend means a new one."""
+        if self._process is not None and self._process.is_alive() and self._backend == backend:
             return
         self._discard()
         parent, child = self._ctx.Pipe()
-        self._process = self._ctx.Process(target=_serve, args=(child, self._stop), name="hptune-trainer", daemon=True)
+        self._process = self._ctx.Process(target=_serve, args=(child, self._stop, backend), name="hptune-trainer",
+                                          daemon=True)
+        self._backend = backend
         with _real_std_streams():
             self._process.start()
         child.close()
@@ -120,6 +149,21 @@ class TrainingHost:
                 self._process.join(timeout=5)
         self._process = self._conn = None
 
+    def warm_up(self, config: RunConfig) -> bool:
+        """Start the child now, in the background, and have it get ready to train `config` (imports, data, the
+        compiled loop), so that a run asked for later starts at once. Returns at once; False if a run is going on."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            self._ensure_child(resolve_backend(config.backend))
+            self._conn.send(("warm", config))
+        except (OSError, ConfigError):
+            log.debug("could not warm the training process", exc_info=True)
+            return False
+        finally:
+            self._lock.release()
+        return True
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop any run and end the child; safe to call more than once and from another thread."""
         self._stop.set()
@@ -134,7 +178,7 @@ class TrainingHost:
     def train(self, config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
               *, record: EventSink | None = None) -> RunResult:
         with self._lock:
-            self._ensure_child()
+            self._ensure_child(resolve_backend(config.backend))
             self._stop.clear()
             self._conn.send(("train", config))
             save_error: Exception | None = None

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hptune.core.config import ConfigError, RunConfig, check_fits_memory
+from hptune.core.config import COMPILED_BACKENDS, ConfigError, RunConfig, check_fits_memory
 from hptune.core.data import load_dataset
 from hptune.core.diagnosis import best_epoch, diagnose
 from hptune.core.events import (
@@ -41,6 +41,8 @@ EventSink = Callable[[Event], None]
 PROGRESS_INTERVAL = 0.1
 #: A cross-entropy this large means the weights have blown up, even before it turns NaN or infinite.
 DIVERGED_LOSS = 1e5
+#: How each engine is named after the backend in a run's `backend` string ("jax, compiled").
+ENGINE_LABELS = {"compiled": "compiled", "keras": "model.fit"}
 #: How many misclassified test images a run keeps for display.
 MAX_MISTAKES = 100
 
@@ -106,13 +108,14 @@ def score_predictions(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 10)
     return accuracy, macro_f1, confusion
 
 
-def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int, steps: int, batch: int) -> Any:
+def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int, steps: int, batch: int,
+                 history: list[EpochMetrics]) -> Any:
     class Bridge(keras.callbacks.Callback):
         """Turns Keras' callbacks into hptune events; checks stop and divergence after every step."""
 
         def __init__(self) -> None:
             super().__init__()
-            self.history: list[EpochMetrics] = []
+            self.history = history
             self._epoch_start = 0.0
             self._last_progress = 0.0
 
@@ -166,6 +169,45 @@ def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int
     return Bridge()
 
 
+def choose_engine(choice: str, backend: str) -> str:
+    """The engine a config's `engine` means on `backend`: compiled where the backend has it, else model.fit."""
+    if choice == "auto":
+        return "compiled" if backend in COMPILED_BACKENDS else "keras"
+    if choice == "compiled" and backend not in COMPILED_BACKENDS:
+        raise ConfigError(f"engine: compiled runs on the jax backend, not {backend}; expected keras or auto", "engine")
+    return choice
+
+
+def _fit_keras(keras: Any, model: Any, config: RunConfig, data: Any, emit: EventSink, stop: threading.Event,
+               history: list[EpochMetrics], steps: int) -> tuple[Status, str | None]:
+    """The reference path: Keras' own `model.fit`, with a callback bridging to hptune's events."""
+    bridge = _make_bridge(keras, emit, stop, config.epochs, steps, config.batch_size, history)
+    callbacks = [bridge]
+    early = None
+    if config.patience is not None:
+        early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+        callbacks.append(early)
+    status: Status
+    message = None
+    try:
+        model.fit(
+            data.x_train,
+            data.y_train,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            validation_data=(data.x_val, data.y_val),
+            callbacks=callbacks,
+            shuffle=True,
+            verbose=0,
+        )
+        status = "early-stopped" if early is not None and early.stopped_epoch > 0 else "completed"
+    except _Halt as halt:
+        status, message = halt.status, str(halt)
+    if status == "stopped" and early is not None and early.best_weights is not None:
+        model.set_weights(early.best_weights)
+    return status, message
+
+
 def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
           *, record: EventSink | None = None) -> RunResult:
     """Train one network. `record` (a store's recorder) sees every event before `on_event` does, so an epoch is
@@ -178,6 +220,11 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
         if on_event is not None:
             on_event(event)
 
+    from hptune.core.backend import device_name, import_keras, seed_everything, select_backend
+
+    # Before anything imports Keras (the mnist loader does): Keras reads its backend once, at import.
+    backend = select_backend(config.backend)  # ConfigError: not installed, or another backend already loaded
+    engine = choose_engine(config.engine, backend)
     emit(DataLoading(config.dataset))
     data = load_dataset(config.dataset, config.validation_size, config.normalize)  # DatasetError, ConfigError
     n_train = len(data.x_train)
@@ -190,47 +237,36 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     input_size = int(np.prod(data.info.image_shape))
     check_fits_memory(config, input_size)
 
-    from hptune.core.backend import backend_name, device_name, import_keras
     from hptune.core.model import build_model
 
     keras = import_keras()
     result = RunResult(status="failed", config=config, dataset=data.info, params=config.param_count(input_size))
     started = time.perf_counter()
-    bridge = None
+    history: list[EpochMetrics] = []
     try:
-        keras.utils.set_random_seed(config.seed)
+        seed_everything(config.seed, engine)
         model = build_model(config, data.info.image_shape)
-        result.device, result.backend = device_name(), backend_name()
+        result.device, result.backend = device_name(), f"{backend}, {ENGINE_LABELS[engine]}"
         steps = math.ceil(n_train / config.batch_size)
         emit(RunStarted(config, result.params, result.device, result.backend, data.info, steps))
 
-        bridge = _make_bridge(keras, emit, stop, config.epochs, steps, config.batch_size)
-        callbacks = [bridge]
-        early = None
-        if config.patience is not None:
-            early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
-            callbacks.append(early)
-        try:
-            model.fit(
-                data.x_train,
-                data.y_train,
-                batch_size=config.batch_size,
-                epochs=config.epochs,
-                validation_data=(data.x_val, data.y_val),
-                callbacks=callbacks,
-                shuffle=True,
-                verbose=0,
-            )
-            result.status = "early-stopped" if early is not None and early.stopped_epoch > 0 else "completed"
-        except _Halt as halt:
-            result.status, result.message = halt.status, str(halt)
-        result.epochs = list(bridge.history)
+        if engine == "compiled":
+            from hptune.core.engine import CompiledEngine, fit_compiled
+
+            compiled = CompiledEngine(keras, model, data.x_train, data.y_train, data.x_val, data.y_val,
+                                      config.batch_size, config.seed)
+            result.status, result.message = fit_compiled(compiled, config, emit, stop, history,
+                                                         diverged_loss=DIVERGED_LOSS,
+                                                         progress_interval=PROGRESS_INTERVAL)
+            predict = compiled.predict
+        else:
+            result.status, result.message = _fit_keras(keras, model, config, data, emit, stop, history, steps)
+            predict = lambda x: model.predict(x, batch_size=1024, verbose=0)  # noqa: E731
+        result.epochs = list(history)
         result.train_seconds = time.perf_counter() - started
 
         if result.status != "diverged" and result.epochs:
-            if result.status == "stopped" and early is not None and early.best_weights is not None:
-                model.set_weights(early.best_weights)
-            probabilities = model.predict(data.x_test, batch_size=1024, verbose=0)
+            probabilities = predict(data.x_test)
             predicted = np.argmax(probabilities, axis=1)
             if not np.isfinite(probabilities).all():
                 result.status, result.message = "diverged", "the network outputs NaN on the test images"
@@ -243,8 +279,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     except Exception as err:  # noqa: BLE001 - a failed run is a result to keep and show, not a crash
         log.debug("run failed", exc_info=True)
         result.status, result.message = "failed", f"{type(err).__name__}: {err}"
-        if bridge is not None:
-            result.epochs = list(bridge.history)
+        result.epochs = list(history)
         result.train_seconds = time.perf_counter() - started
     finally:
         keras.backend.clear_session()  # keeps memory flat across many runs in one process

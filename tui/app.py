@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -41,8 +42,10 @@ class HptuneApp(App[int]):
                 tooltip="Search hyperparameters: grid, random or TPE (the sweep screen)"),
     ]
 
-    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> None:
+    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path = ".",
+                 warm_training: bool = False) -> None:
         super().__init__()
+        self.warm_training = warm_training
         self.store = store
         self.start_config = config or RunConfig()
         self.export_dir = Path(export_dir)
@@ -69,6 +72,15 @@ class HptuneApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = f"store {self.store.display}"
         self._apply_size_classes(self.size.width, self.size.height)
+        if self.warm_training:
+            self.call_after_refresh(self._warm_training_process)
+
+    def _warm_training_process(self) -> None:
+        """Once the first frame is drawn, start the training process and let it import Keras, load the data and
+        compile the loop for the form's config, so pressing Train shows the first epoch within a second or two."""
+        host = self.training_host
+        config = self.main_screen.form.config or self.start_config
+        threading.Thread(target=host.warm_up, args=(config,), name="hptune-warm", daemon=True).start()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size_classes(event.size.width, event.size.height)
@@ -117,14 +129,16 @@ class HptuneApp(App[int]):
         self.exit()
 
 
-def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> HptuneApp:
+def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path = ".",
+             warm_training: bool = False) -> HptuneApp:
     """The one factory: the CLI and the tests build the app here. `store` is a core.store.Store (default: the
-    same store as the CLI's, from $HPTUNE_STORE or the user's data folder)."""
+    same store as the CLI's, from $HPTUNE_STORE or the user's data folder). `warm_training` starts the training
+    process as soon as the first frame is drawn (the CLI does; tests that never train need not pay for it)."""
     if store is None:
         from hptune.core.store import Store
 
         store = Store()
-    return HptuneApp(store, config, export_dir=export_dir)
+    return HptuneApp(store, config, export_dir=export_dir, warm_training=warm_training)
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -139,7 +153,7 @@ def run_tui(args: argparse.Namespace) -> int:
         sys.stderr.write(f"hptune: {err}\n")
         return 1
     with native_stderr_to_log():
-        app = make_app(store, config)
+        app = make_app(store, config, warm_training=True)
         app.run()
     return app.return_code or 0
 

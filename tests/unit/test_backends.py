@@ -1,4 +1,4 @@
-"""The model code is Keras 3 API only, so another Keras backend trains the same network."""
+"""The model code is Keras 3 API only, so every Keras backend trains the same network, each in its own process."""
 
 from __future__ import annotations
 
@@ -14,16 +14,29 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_another_backend_trains(backend: str, store_path: Path) -> None:
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed (pip install {backend})")
-    env = dict(os.environ, KERAS_BACKEND=backend, HPTUNE_STORE=str(store_path))
+@pytest.mark.parametrize(("flags", "backend"), [
+    (["--backend", "jax"], "jax, compiled"),
+    (["--backend", "tensorflow"], "tensorflow, model.fit"),
+    (["--backend", "jax", "--engine", "keras"], "jax, model.fit"),
+    (["--backend", "torch"], "torch, model.fit"),
+])
+def test_each_backend_trains_and_says_so(flags: list[str], backend: str, store_path: Path) -> None:
+    name = backend.split(",")[0]
+    if importlib.util.find_spec(name) is None:
+        pytest.skip(f"{name} is not installed (pip install {name})")
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"} | {"HPTUNE_STORE": str(store_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "2", "--hidden-units", "16",
-         "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "2", "--hidden-units",
+         "16", "--json", *flags], cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["backend"] == backend and result["status"] == "completed"
     assert len(result["epochs"]) == 2 and result["test_accuracy"] > 0.1
+    assert f"({backend})" in done.stderr  # the progress header names the backend and engine that ran
+
+
+def test_an_unknown_backend_is_named_in_one_line(store_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "run", "--backend", "theano"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "backend" in done.stderr and "Traceback" not in done.stderr

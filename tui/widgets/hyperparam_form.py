@@ -13,6 +13,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from hptune.core.config import (
     ACTIVATIONS,
+    BACKENDS,
+    ENGINES,
     FIELD_GROUPS,
     MOMENTUM_OPTIMIZERS,
     OPTIMIZERS,
@@ -43,8 +45,10 @@ FIELD_LABELS: dict[str, str] = {
     "dataset": "Dataset",
     "validation_size": "Validation",
     "normalize": "Normalize",
+    "engine": "Engine",
+    "backend": "Backend",
 }
-_SELECTS = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS}
+_SELECTS = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS, "engine": ENGINES, "backend": BACKENDS}
 _PLACEHOLDERS = {"hidden_units": "100 or 128,64", "patience": "off", "validation_size": "auto, 5000 or 0.2"}
 #: Config keys the form does not show; they are carried over from the loaded config unchanged.
 _HIDDEN = tuple(name for name in RunConfig.model_fields if not any(name in g for g in FIELD_GROUPS.values()))
