@@ -133,8 +133,9 @@ def main() -> None:
     launches = args.launches or (2 if args.quick else 5)
     scratch = Path(tempfile.mkdtemp(prefix="hptune-first-point-"))
     print(machine_line())
+    caches = "one JAX cache for all launches" if args.warm_cache else "empty JAX cache per launch"
     print(f"command: {' '.join(hptune_command())} --dataset mnist-5k --epochs 2; {launches} launches; think"
-          f" {args.think:g} s; {'one JAX cache for all launches' if args.warm_cache else 'empty JAX cache per launch'}\n")
+          f" {args.think:g} s; {caches}\n")
     rows: dict[str, list[float]] = {"launch to form": [], "Train to first epoch (first run)": [],
                                     "Train to first epoch (second run)": []}
     failure = ""
@@ -144,9 +145,8 @@ def main() -> None:
                    HPTUNE_STORE=str(scratch / f"runs-{i}.journal"), XDG_STATE_HOME=str(scratch / "state"),
                    HPTUNE_JAX_CACHE=str(cache))
         form, first, second, failure = one_launch(env, args.think)
-        print(f"  launch {i + 1}: form {form if form is None else round(form, 2)} s, first run"
-              f" {first if first is None else round(first, 2)} s, second run {second if second is None else round(second, 2)} s",
-              flush=True)
+        shown = ["-" if value is None else f"{value:.2f}" for value in (form, first, second)]
+        print(f"  launch {i + 1}: form {shown[0]} s, first run {shown[1]} s, second run {shown[2]} s", flush=True)
         for name, value in zip(rows, (form, first, second)):
             if value is not None:
                 rows[name].append(value)

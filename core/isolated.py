@@ -71,19 +71,19 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
 
 def _warm_up(config: RunConfig, stop: Any) -> None:
     """Make the first run of `config` start at once: import Keras, load its data (cached for the process), and train
-    one chunk of it unseen, which compiles the training loop for that shape (kept in JAX's on-disk cache too)."""
+    one chunk of it unseen, which compiles the training loop for that shape (kept in JAX's on-disk cache too). It
+    ends at its first progress event, or sooner when the parent sets `stop` (closing, or a Stop)."""
     from hptune.core.events import BatchProgress
     from hptune.core.trainer import train
 
     stop.clear()
-    local = threading.Event()
 
     def on_event(event: Event) -> None:
         if isinstance(event, BatchProgress):
-            local.set()
+            stop.set()
 
     try:
-        train(config.model_copy(update={"epochs": 1, "patience": None}), on_event=on_event, stop=local)
+        train(config.model_copy(update={"epochs": 1, "patience": None}), on_event=on_event, stop=stop)
     except Exception:  # noqa: BLE001 - warming is an optimisation: the real run reports any problem itself
         log.debug("warm-up failed", exc_info=True)
 

@@ -36,8 +36,10 @@ def test_a_database_restart_mid_sweep_loses_no_point(tmp_path: Path, study_name:
         pytest.skip("set HPTUNE_TEST_PG_URL to a PostgreSQL database (.ci/postgres.sh prints one)")
     restart = _restart_command()
     space = tmp_path / "space.toml"
+    # On model.fit and TensorFlow each trial trains for several seconds, so the restart lands mid-training; the
+    # compiled engine finishes 60 epochs of this set before a restart completes.
     space.write_text('[space]\nhidden_units = [8, 16, 24, 32]\n[fixed]\ndataset = "mnist-5k"\nhidden_layers = 1\n'
-                     "epochs = 60\n")
+                     'epochs = 60\nengine = "keras"\nbackend = "tensorflow"\n')
     env = {**os.environ, "HPTUNE_STORE": url, "TF_CPP_MIN_LOG_LEVEL": "3", **FAST_HEARTBEAT}
     sweep = subprocess.Popen(
         [sys.executable, "-m", "hptune.core.cli", "sweep", "--space", str(space), "--algorithm", "grid", "--workers", "2",
