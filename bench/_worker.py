@@ -104,7 +104,7 @@ def plain(task: dict[str, Any]) -> dict[str, Any]:
 
 def hptune(task: dict[str, Any]) -> dict[str, Any]:
     from hptune.core.backend import import_keras
-    from hptune.core.cli import RunPrinter
+    from hptune.core.cli.progress import RunPrinter
     from hptune.core.config import make_config
     from hptune.core.events import EpochEnded, RunStarted
     from hptune.core.store import Store

@@ -323,6 +323,13 @@ def load_raw(name: str) -> tuple[RawData, str, str | None]:
         return _cache[key]
 
 
+def check_dataset(name: str) -> None:
+    """Fail now, with the DatasetError a run would meet later, for a local dataset that cannot be read (a sweep
+    checks before it starts workers). A registered name is left to its loader, which downloads or falls back."""
+    if name not in REGISTRY:
+        load_raw(name)
+
+
 def resolve_validation_size(spec: str | int | float, pool: int) -> int:
     if spec == "auto":
         return 10_000 if pool >= 60_000 else max(1, round(pool / 6))

@@ -17,7 +17,7 @@ FAST_HEARTBEAT = {"HPTUNE_HEARTBEAT_INTERVAL": "1", "HPTUNE_HEARTBEAT_GRACE": "3
 def start_worker(store: str, study: str, log: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "HPTUNE_STORE": store, "TF_CPP_MIN_LOG_LEVEL": "3", **FAST_HEARTBEAT}
     return subprocess.Popen(
-        [sys.executable, "-m", "hptune.core.cli", "worker", "--study", study, "--log", str(log)],
+        [sys.executable, "-m", "hptune.core.cli.worker", "--study", study, "--log", str(log)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
