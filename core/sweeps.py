@@ -363,7 +363,6 @@ class SweepWorker:
     name: str
     stop: threading.Event = field(default_factory=threading.Event)
     on_trial: Callable[[TrialEvent], None] | None = None
-    on_event: Callable[[Event], None] | None = None
     log_path: str | Path | None = None
     poll_seconds: float = POLL_SECONDS
     #: Leave the loop (with `recycle` set) once resident memory exceeds this multiple of what it was after the
@@ -381,7 +380,8 @@ class SweepWorker:
         import optuna
 
         sweep = self._patiently(lambda: load_sweep(self.store, self.name))
-        logging.getLogger("tensorflow").setLevel(logging.ERROR)  # "retracing" notices: a new model per trial is the point
+        # "retracing" notices: a new model per trial is the point
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
         with _quiet():
             study = optuna.load_study(
                 study_name=self.name, storage=self.store.storage, pruner=make_pruner(sweep.settings, sweep.space)
@@ -493,7 +493,7 @@ class SweepWorker:
         values: dict[str, Any] = {}
         with _Heartbeat(self.store.storage, trial_id):
             try:
-                values = sweep.space.suggest(trial)
+                values = self._patiently(lambda: sweep.space.suggest(trial))
                 self._log("start", number, trial_id, values)
                 self._emit(TrialStarted(number, values))
                 config = sweep.space.config(values)
@@ -527,8 +527,6 @@ class SweepWorker:
                             run_stop.set()
                     except outage_errors() as err:  # the recorder's next write meets the outage and says so
                         log.warning("could not read the sweep's stop flag: %s", _first_line(err))
-                if self.on_event is not None:
-                    self.on_event(event)
 
             try:
                 result = train(config, on_event=on_event, stop=run_stop, record=record)
