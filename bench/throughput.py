@@ -42,10 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     TUTORIAL_MODELS,
+    best_rates,
     flops_per_epoch,
     interleaved,
     machine_line,
-    best_rates,
     matmul_gflops,
     median,
     param_count,
@@ -84,8 +84,8 @@ def main() -> None:
         res["epoch"] = median(res["epoch_seconds"][1:])
         res["cpu"] = median(res["epoch_cpu_seconds"][1:])
         runs.setdefault((model, variant), []).append(res)
-        print(f"  repeat {r + 1} {model[0]}x{model[1]} {variant:<14} epoch {res['epoch']:.3f}s cpu {res['cpu']:.3f}s total"
-              f" {res['total_s']:.2f}s val_acc {res['val_accuracy']:.4f}", flush=True)
+        print(f"  repeat {r + 1} {model[0]}x{model[1]} {variant:<14} epoch {res['epoch']:.3f}s cpu {res['cpu']:.3f}s"
+              f" total {res['total_s']:.2f}s val_acc {res['val_accuracy']:.4f}", flush=True)
 
     rows, ratio_rows, roof_rows = [], [], []
     peak = best_rates(peak_before, matmul_gflops(repeats=peak_repeats))
@@ -101,12 +101,12 @@ def main() -> None:
                          median(x["total_s"] for x in group),
                          median(x["val_accuracy"] for x in group), median(x["test_accuracy"] for x in group)])
         spe1, default = runs[(model, "hptune-spe1")], runs[(model, "hptune-default")]
-        overhead_epoch = median(h["epoch"] / p["epoch"] - 1 for h, p in zip(spe1, plain))
-        overhead_cpu = median(h["cpu"] / p["cpu"] - 1 for h, p in zip(spe1, plain))
-        overhead_total = median(h["total_s"] / p["total_s"] - 1 for h, p in zip(spe1, plain))
-        speedup_epoch = median(p["epoch"] / h["epoch"] for h, p in zip(default, plain))
-        speedup_cpu = median(p["cpu"] / h["cpu"] for h, p in zip(default, plain))
-        speedup_total = median(p["total_s"] / h["total_s"] for h, p in zip(default, plain))
+        overhead_epoch = median(h["epoch"] / p["epoch"] - 1 for h, p in zip(spe1, plain, strict=False))
+        overhead_cpu = median(h["cpu"] / p["cpu"] - 1 for h, p in zip(spe1, plain, strict=False))
+        overhead_total = median(h["total_s"] / p["total_s"] - 1 for h, p in zip(spe1, plain, strict=False))
+        speedup_epoch = median(p["epoch"] / h["epoch"] for h, p in zip(default, plain, strict=False))
+        speedup_cpu = median(p["cpu"] / h["cpu"] for h, p in zip(default, plain, strict=False))
+        speedup_total = median(p["total_s"] / h["total_s"] for h, p in zip(default, plain, strict=False))
         acc_gap = 100 * (median(x["val_accuracy"] for x in default) - median(x["val_accuracy"] for x in plain))
         ratio_rows.append([name, f"{overhead_epoch:+.1%}", f"{overhead_cpu:+.1%}", f"{overhead_total:+.1%}",
                            f"{'yes' if overhead_epoch <= 0.03 else 'NO'}/{'yes' if overhead_cpu <= 0.03 else 'NO'}",

@@ -38,7 +38,8 @@ def _number(kind: type) -> Callable[[str], Any]:
         try:
             return kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+            expected = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
     parse.__name__ = kind.__name__
     return parse
 
@@ -80,7 +81,8 @@ RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=list(PRESETS), help="start from one of the tutorial's experiments")
     parser.add_argument("--config", metavar="FILE", help="a run config in TOML")
-    parser.add_argument("--dataset", metavar="NAME|PATH", help="mnist, fashion-mnist, mnist-5k, digits, IDX folder or .npz")
+    parser.add_argument("--dataset", metavar="NAME|PATH",
+                        help="mnist, fashion-mnist, mnist-5k, digits, IDX folder or .npz")
     for flag, (dest, kind, text) in RUN_FLAGS.items():
         parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
     parser.add_argument("--raw-pixels", dest="normalize", action="store_const", const=False, default=None,
@@ -144,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_sweep_parsers(sub: Any) -> None:
     """`sweep`, `worker` and `studies`; their code (cli.sweep_commands) is imported only when one runs."""
     sweep = sub.add_parser("sweep", help="search hyperparameters with Optuna (grid, random, TPE) over a space file")
-    sweep.add_argument("--space", metavar="FILE.toml", required=True, help="the search space ([space], [fixed], [sweep])")
+    sweep.add_argument("--space", metavar="FILE.toml", required=True,
+                       help="the search space ([space], [fixed], [sweep])")
     sweep.add_argument("--algorithm", choices=["grid", "random", "tpe"], help="search algorithm (default tpe)")
     sweep.add_argument("--trials", type=_number(int), metavar="N", help="trial budget (default 20; grid: every point)")
     sweep.add_argument("--timeout", type=_number(float), metavar="S", help="time budget in seconds")

@@ -13,6 +13,7 @@ from hptune.core.config import ConfigError, make_config
 from hptune.tui.app import make_app
 from hptune.tui.widgets import HyperparamForm
 
+
 def _config():
     return make_config({"dataset": "mnist-5k", "epochs": 2})
 

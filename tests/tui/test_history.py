@@ -6,7 +6,6 @@ import csv
 import io
 
 from rich.console import Console
-
 from textual.widgets import Input, Static
 
 from hptune.core.config import make_config

@@ -20,8 +20,8 @@ def test_another_backend_trains(backend: str, store_path: Path) -> None:
         pytest.skip(f"{backend} is not installed (pip install {backend})")
     env = dict(os.environ, KERAS_BACKEND=backend, HPTUNE_STORE=str(store_path))
     done = subprocess.run(
-        [sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "2", "--hidden-units", "16",
-         "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "2",
+         "--hidden-units", "16", "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
