@@ -578,24 +578,27 @@ class SweepWorker:
 
         def tell() -> Any:
             with self.store._lock:
-                current = self.store.storage.get_trial(trial._trial_id)
-                if current.state.is_finished():
+                if self.store.storage.get_trial(trial._trial_id).state.is_finished():
                     return None
-                if status in ("pruned", "invalid") or (message and status == "failed"):
-                    self.store.storage.set_trial_user_attr(trial._trial_id, "status", status)
-                    if message:
-                        self.store.storage.set_trial_user_attr(trial._trial_id, "message", message)
-                with _quiet():
-                    if value is not None:
-                        study.tell(trial, value)
-                    else:
-                        study.tell(trial, state=state)
+                try:
+                    if status in ("pruned", "invalid") or (message and status == "failed"):
+                        self.store.storage.set_trial_user_attr(trial._trial_id, "status", status)
+                        if message:
+                            self.store.storage.set_trial_user_attr(trial._trial_id, "message", message)
+                    with _quiet():
+                        if value is not None:
+                            study.tell(trial, value)
+                        else:
+                            study.tell(trial, state=state)
+                except (optuna.exceptions.UpdateFinishedTrialError, ValueError):
+                    # finished by another process between the look above and this write (Optuna refuses to tell
+                    # a finished trial); anything else is not ours to swallow
+                    if self.store.storage.get_trial(trial._trial_id).state.is_finished():
+                        return None
+                    raise
                 return self.store.storage.get_trial(trial._trial_id)
 
-        try:
-            final = self._patiently(tell)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            final = None
+        final = self._patiently(tell)
         if final is None:
             log.warning("trial %s was finished elsewhere (its heartbeat went stale); its retry is queued", number)
             self._log("end", number, trial._trial_id, params, state="FAIL", value=None, rss_mib=rss_mib())

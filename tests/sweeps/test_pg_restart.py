@@ -31,9 +31,11 @@ def _restart_command() -> list[str]:
 
 
 def test_a_database_restart_mid_sweep_loses_no_point(tmp_path: Path, study_name: str) -> None:
-    """Each step says what went wrong. What made this test flaky: a worker met the outage when it finished a trial
-    (or read the stop flag, or took the next trial) and died with a traceback instead of waiting for the database;
-    and the poll below opened a new store (a new connection pool) every half second."""
+    """Each step says what went wrong. What made this test flaky on a busy machine: a worker met the outage when
+    it finished a trial (or read the stop flag, or took the next trial) and died with a traceback instead of waiting
+    for the database; a 3 s heartbeat grace let one live worker, starved of CPU, be taken for dead, and the worker
+    then crashed telling its own trial's end; and the poll below opened a new store (a new connection pool) every
+    half second."""
     url = os.environ.get("HPTUNE_TEST_PG_URL")
     if not url:
         pytest.skip("set HPTUNE_TEST_PG_URL to a PostgreSQL database (.ci/postgres.sh prints one)")
@@ -41,7 +43,10 @@ def test_a_database_restart_mid_sweep_loses_no_point(tmp_path: Path, study_name:
     space = tmp_path / "space.toml"
     space.write_text('[space]\nhidden_units = [8, 16, 24, 32]\n[fixed]\ndataset = "mnist-5k"\nhidden_layers = 1\n'
                      "epochs = 60\n")
-    env = {**os.environ, "HPTUNE_STORE": url, "TF_CPP_MIN_LOG_LEVEL": "3", **FAST_HEARTBEAT}
+    # Heartbeats each second, but a grace long enough that a worker starved of CPU for a few seconds (two busy
+    # cores, TensorFlow's threads) is not taken for dead; no worker dies here, and a user's grace is 180 s.
+    env = {**os.environ, "HPTUNE_STORE": url, "TF_CPP_MIN_LOG_LEVEL": "3", **FAST_HEARTBEAT,
+           "HPTUNE_HEARTBEAT_GRACE": "30"}
     sweep = subprocess.Popen(
         [sys.executable, "-m", "hptune.core.cli", "sweep", "--space", str(space), "--algorithm", "grid",
          "--workers", "2", "--study", study_name, "--json"],
