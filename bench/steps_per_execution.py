@@ -3,7 +3,8 @@
 Each cell is the median over fresh-process runs, interleaved across the values, of the steady epoch time (the
 median over epochs 2..N of the time from one epoch's end to the next, so the first epoch's tracing is left out)
 of `core.trainer.train` with the CLI's progress printer on a terminal and a journal-file store: 50,000 training /
-10,000 validation images of a synthetic 60,000-image MNIST-format set, batch 256, adam, raw pixels, seed 0. Speed-ups are against steps_per_execution=1.
+10,000 validation images of a synthetic 60,000-image MNIST-format set, batch 256, adam, raw pixels, seed 0.
+Speed-ups are against steps_per_execution=1.
 
 Because the trainer checks Stop and emits progress only between executions, the script also times the executions
 themselves at each value on 2x100 (a callback on the same model, built by core.model): the median gap between two
