@@ -31,14 +31,13 @@ SETTING_FLAGS = {"algorithm": "algorithm", "trials": "trials", "timeout": "timeo
 
 
 def settings_from_args(space: SearchSpace, args: argparse.Namespace) -> SweepSettings:
-    given = {field: getattr(args, flag) for flag, field in SETTING_FLAGS.items() if getattr(args, flag, None) is not None}
+    given = {field: getattr(args, flag) for flag, field in SETTING_FLAGS.items()
+             if getattr(args, flag, None) is not None}
     merged = {**space.sweep.model_dump(), **given}
-    if merged["algorithm"] != "grid" and merged["trials"] is None and merged["timeout"] is None:
-        merged["trials"] = 20
     from pydantic import ValidationError
 
     try:
-        return SweepSettings.model_validate(merged)
+        return SweepSettings.with_budget(merged)
     except ValidationError as err:  # word it as the flag that caused it
         from hptune.core.config import field_names_in, format_validation_error
 

@@ -4,6 +4,8 @@ and nothing the TUI imports at start-up pulls in Keras."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +70,16 @@ def test_hptune_help_runs() -> None:
     out = subprocess.run([sys.executable, "-c", "from hptune.tui.cli import main; main()", "--help"], cwd=REPO,
                          capture_output=True, text=True)
     assert out.returncode == 0 and "tui" in out.stdout
+
+
+def test_a_sweep_from_the_sweep_screen_trains_in_worker_processes(tmp_path: Path) -> None:
+    """Every trial trains in a worker process, even with one worker: the UI's process never imports Keras."""
+    script = REPO / "tests" / "tui" / "sweep_from_the_screen.py"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "runs.journal")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"the sweep screen's script failed:\n{done.stderr[-3000:]}"
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert not result["running"], "the sweep did not finish within the script's 600 s"
+    assert result["states"] == ["COMPLETE"], f"the one grid point did not complete: {result['states']}"
+    assert result["imported"] == [], f"the UI's process imported {result['imported']}"
