@@ -28,7 +28,7 @@ def read_log(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def hptune(*args: str, store: str, timeout: float = 170) -> subprocess.CompletedProcess[str]:
+def hptune(*args: str, store: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HPTUNE_STORE": store, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run([sys.executable, "-m", "hptune.core.cli", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)

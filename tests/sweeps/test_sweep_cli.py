@@ -96,7 +96,7 @@ def test_stop_keeps_the_best_so_far_and_leaves_the_rest_queued(tmp_path: Path) -
     worker.on_trial = lambda event: seen.append(event.number) if type(event).__name__ == "TrialEnded" else None
     thread = threading.Thread(target=worker.run)
     thread.start()
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 600
     while not seen and time.monotonic() < deadline:
         time.sleep(0.05)
     request_stop(store, "stopped")  # as a remote `stop` would: workers see it at the next epoch end

@@ -18,7 +18,7 @@ from tests.sweeps.sweep_helpers import read_log, start_worker
 pytestmark = pytest.mark.slow
 
 
-def finish(procs: list[subprocess.Popen[str]], timeout: float = 150) -> list[tuple[int, str, str]]:
+def finish(procs: list[subprocess.Popen[str]], timeout: float = 900) -> list[tuple[int, str, str]]:
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=timeout)
@@ -80,7 +80,7 @@ def test_a_killed_worker_s_trial_fails_with_its_epochs_and_is_run_again_once(
     victim = start_worker(sweep_store, study_name, victim_log)
     survivor = start_worker(sweep_store, study_name, survivor_log)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600
         killed = None
         while time.monotonic() < deadline:
             assert victim.poll() is None, victim.communicate()[1][-2000:]
