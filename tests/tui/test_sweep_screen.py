@@ -95,7 +95,7 @@ async def test_watch_a_sweep_that_ran_elsewhere_on_the_store(store, wait_for) ->
         await wait_for(pilot, lambda: any(str(v) == "elsewhere" for _, v in watch._options), what="the study list")
         watch.value = "elsewhere"
         table = screen.query_one(TrialTable)
-        await wait_for(pilot, lambda: table.row_count == 2, timeout=30, what="the watched trials")
+        await wait_for(pilot, lambda: table.row_count == 2, timeout=300, what="the watched trials")
         assert table.params == ("hidden_units",)
         editor = screen.query_one(SpaceEditor)
         assert editor.query_one("#values-hidden_units", Input).value == "8, 16"
