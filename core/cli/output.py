@@ -18,7 +18,8 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 
 def runs_table(records: Sequence[Any]) -> str:
-    header = f"{'id':>4}  {'study':<12} {'status':<13} {'model':<16} {'opt':<8} {'lr':>8} {'bs':>5} {'ep':>7} {'val_acc':>7} {'test':>7} {'time':>7}  dataset"
+    header = (f"{'id':>4}  {'study':<12} {'status':<13} {'model':<16} {'opt':<8} {'lr':>8} {'bs':>5} {'ep':>7}"
+              f" {'val_acc':>7} {'test':>7} {'time':>7}  dataset")
     lines = [header]
     for r in records:
         c = r.config
