@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-#: Short Optuna heartbeats so a killed worker's trial goes stale in seconds, not minutes.
-FAST_HEARTBEAT = {"HPTUNE_HEARTBEAT_INTERVAL": "1", "HPTUNE_HEARTBEAT_GRACE": "3"}
+#: Short Optuna heartbeats so a killed worker's trial goes stale in seconds, not minutes; the grace stays long
+#: enough that a live worker starved of CPU (two busy cores) is not taken for dead and its point run twice.
+FAST_HEARTBEAT = {"HPTUNE_HEARTBEAT_INTERVAL": "1", "HPTUNE_HEARTBEAT_GRACE": "20"}
 
 
 def start_worker(store: str, study: str, log: Path) -> subprocess.Popen[str]:
