@@ -166,7 +166,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | No
     numeric = [all(_is_number(row[i]) for row in rows) if rows else False for i in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        cells = enumerate(zip(row, widths, strict=False))
+        return "  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in cells).rstrip()
 
     out = [title] if title else []
     out += [line(cells[0]), "  ".join("-" * w for w in widths)]

@@ -48,8 +48,8 @@ class EpochStamps:
         return {
             "setup_s": self.wall[0] - started,  # data, model, store: up to the start of training
             "wrapup_s": ended - self.wall[-1],  # after the last epoch: test accuracy, final store writes
-            "epoch_seconds": [b - a for a, b in zip(self.wall, self.wall[1:])],
-            "epoch_cpu_seconds": [b - a for a, b in zip(self.cpu, self.cpu[1:])],
+            "epoch_seconds": [b - a for a, b in zip(self.wall, self.wall[1:], strict=False)],
+            "epoch_cpu_seconds": [b - a for a, b in zip(self.cpu, self.cpu[1:], strict=False)],
         }
 
 
@@ -112,14 +112,14 @@ def plain(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def hptune(task: dict[str, Any]) -> dict[str, Any]:
+    import optuna  # noqa: F401 - imported by Store(); imports stay outside the clock, as for plain Keras
+
     from hptune.core.backend import import_keras
-    from hptune.core.cli import RunPrinter
+    from hptune.core.cli.progress import RunPrinter
     from hptune.core.config import make_config
     from hptune.core.events import EpochEnded, RunStarted
     from hptune.core.store import Store
     from hptune.core.trainer import train
-
-    import optuna  # noqa: F401 - imported by Store(); imports stay outside the clock, as for plain Keras
 
     import_keras()
     values = {

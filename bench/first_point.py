@@ -147,7 +147,7 @@ def main() -> None:
         form, first, second, failure = one_launch(env, args.think)
         shown = ["-" if value is None else f"{value:.2f}" for value in (form, first, second)]
         print(f"  launch {i + 1}: form {shown[0]} s, first run {shown[1]} s, second run {shown[2]} s", flush=True)
-        for name, value in zip(rows, (form, first, second)):
+        for name, value in zip(rows, (form, first, second), strict=True):
             if value is not None:
                 rows[name].append(value)
         if failure:

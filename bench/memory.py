@@ -33,9 +33,8 @@ from _common import ROOT, machine_line, run_in_terminal, scratch_dir, synthetic_
 def child(spec: dict, out: Path) -> None:
     """Runs in the measured process."""
     sys.path.insert(0, str(ROOT))
-    from _worker import peak_rss_bytes, rss_bytes
-
     import optuna  # noqa: F401
+    from _worker import peak_rss_bytes, rss_bytes
 
     from hptune.core.backend import import_keras
     from hptune.core.config import make_config

@@ -21,9 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    best_rates,
     flops_per_epoch,
     machine_line,
-    best_rates,
     matmul_gflops,
     median,
     param_count,
@@ -70,7 +70,8 @@ def main() -> None:
             row[6] = f"{row[5] / peak:.1%}"
     headers = ["model", "layers", "units", "params", "epoch s", "GFLOP/s", "of peak", "val acc"]
     print()
-    print(table(headers, by_units, title=f"epoch time by hidden units (2 layers); float32 2048x2048 matmul peak {peak:.1f} GFLOP/s"
+    print(table(headers, by_units,
+                title=f"epoch time by hidden units (2 layers); float32 2048x2048 matmul peak {peak:.1f} GFLOP/s"
                       f" ({', '.join(f'{k} {v:.1f}' for k, v in rates.items())}; best before and after the runs)"))
     print()
     print(table(headers, by_layers, title="epoch time by hidden layers (100 units each)"))

@@ -1,9 +1,10 @@
 """How hptune's epoch time depends on `steps_per_execution`, to choose its default by measurement.
 
 Each cell is the median over fresh-process runs, interleaved across the values, of the steady epoch time (the
-median over epochs 2..N of the time from one epoch's end to the next, so the first epoch's tracing is left out) of `core.trainer.train` with the CLI's progress
-printer on a terminal and a journal-file store: 50,000 training / 10,000 validation images of a synthetic
-60,000-image MNIST-format set, batch 256, adam, raw pixels, seed 0. Speed-ups are against steps_per_execution=1.
+median over epochs 2..N of the time from one epoch's end to the next, so the first epoch's tracing is left out)
+of `core.trainer.train` with the CLI's progress printer on a terminal and a journal-file store: 50,000 training /
+10,000 validation images of a synthetic 60,000-image MNIST-format set, batch 256, adam, raw pixels, seed 0.
+Speed-ups are against steps_per_execution=1.
 
 Because the trainer checks Stop and emits progress only between executions, the script also times the executions
 themselves at each value on 2x100 (a callback on the same model, built by core.model): the median gap between two
@@ -68,7 +69,8 @@ def main() -> None:
             rows.append([f"{model[0]}x{model[1]}", value, epoch, base / epoch, cpu,
                          median(x["val_accuracy"] for x in group), median(x["test_accuracy"] for x in group)])
     print()
-    print(table(["model", "steps/exec", "epoch s", f"speed-up vs {values[0]}", "cpu s/epoch", "val acc", "test acc"], rows,
+    headers = ["model", "steps/exec", "epoch s", f"speed-up vs {values[0]}", "cpu s/epoch", "val acc", "test acc"]
+    print(table(headers, rows,
                 title="hptune epoch time by steps_per_execution (medians)"))
 
     print()
@@ -97,18 +99,24 @@ def execution_gaps(values: list[int], dataset: str) -> str:
                                   engine="keras"))
         keras.utils.set_random_seed(0)
         model = build_model(config, data.info.image_shape)
-        stamps: list[float] = []
 
         class Gaps(keras.callbacks.Callback):
+            """The times of the last epoch's batch ends (and of its start)."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.stamps: list[float] = []
+
             def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-                stamps.append(time.perf_counter())
+                self.stamps.append(time.perf_counter())
 
             def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-                stamps.clear()
-                stamps.append(time.perf_counter())
+                self.stamps.clear()
+                self.stamps.append(time.perf_counter())
 
-        model.fit(data.x_train, data.y_train, batch_size=256, epochs=2, verbose=0, callbacks=[Gaps()])
-        gaps = np.diff(stamps)  # the second epoch's executions (the first one traces the function)
+        timer = Gaps()
+        model.fit(data.x_train, data.y_train, batch_size=256, epochs=2, verbose=0, callbacks=[timer])
+        gaps = np.diff(timer.stamps)  # the second epoch's executions (the first one traces the function)
         rows.append([value, len(gaps), float(np.median(gaps) * 1000), float(np.max(gaps) * 1000)])
         keras.backend.clear_session()
     return table(["steps/exec", "executions/epoch", "median ms", "max ms"], rows,

@@ -41,7 +41,7 @@ def measure(trials: int, recycle_at: str, tmp: Path) -> tuple[list[float], int, 
     log = tmp / f"memory-{recycle_at}.jsonl"
     env = {**os.environ, "HPTUNE_STORE": store, "TF_CPP_MIN_LOG_LEVEL": "3"}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "hptune.core.cli", "worker", "--study", "memory", "--quiet", "--log", str(log),
+    subprocess.run([sys.executable, "-m", "hptune.core.cli.worker", "--study", "memory", "--quiet", "--log", str(log),
                     "--recycle-at", recycle_at], cwd=ROOT, env=env, check=True)
     events = [json.loads(line) for line in log.read_text().splitlines()]
     rss = [e["rss_mib"] for e in events if e["event"] == "end"]

@@ -39,8 +39,8 @@ def run(store_url: str, workers: int, trials: int, tmp: Path) -> tuple[float, fl
     env = {**os.environ, "HPTUNE_STORE": store_url, "TF_CPP_MIN_LOG_LEVEL": "3"}
     logs = [tmp / f"{name}-{i}.jsonl" for i in range(workers)]
     started = time.time()
-    procs = [subprocess.Popen([sys.executable, "-m", "hptune.core.cli", "worker", "--study", name, "--quiet", "--log", str(log)],
-                              cwd=ROOT, env=env) for log in logs]
+    worker = [sys.executable, "-m", "hptune.core.cli.worker", "--study", name, "--quiet"]
+    procs = [subprocess.Popen([*worker, "--log", str(log)], cwd=ROOT, env=env) for log in logs]
     for proc in procs:
         if proc.wait() != 0:
             raise SystemExit(f"a worker failed with exit code {proc.returncode}")

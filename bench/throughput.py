@@ -112,8 +112,8 @@ def main() -> None:
                          median(x["setup_s"] for x in group), median(x["total_s"] for x in group),
                          median(x["val_accuracy"] for x in group), median(x["test_accuracy"] for x in group)])
         fast = runs[(model, "hptune")]
-        epoch_ratio = median(p["epoch"] / h["epoch"] for h, p in zip(fast, plain))
-        total_ratio = median(p["total_s"] / h["total_s"] for h, p in zip(fast, plain))
+        epoch_ratio = median(p["epoch"] / h["epoch"] for h, p in zip(fast, plain, strict=True))
+        total_ratio = median(p["total_s"] / h["total_s"] for h, p in zip(fast, plain, strict=True))
         acc_gap = 100 * (median(x["test_accuracy"] for x in fast) - median(x["test_accuracy"] for x in plain))
         target = TARGETS[model]
         ratio_rows.append([name, f"{epoch_ratio:.2f}x", f">= {target:g}x", "yes" if epoch_ratio >= target else "NO",

@@ -306,7 +306,8 @@ def field_names_in(err: ValidationError) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def make_config(values: dict[str, Any] | None = None, preset: str | None = None, base: dict[str, Any] | None = None) -> RunConfig:
+def make_config(values: dict[str, Any] | None = None, preset: str | None = None,
+                base: dict[str, Any] | None = None) -> RunConfig:
     """Build a config from a preset, then a base (e.g. a TOML file), then explicit values; raise ConfigError."""
     merged: dict[str, Any] = {}
     if preset is not None:

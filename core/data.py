@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import importlib.util
+import io
 import logging
 import struct
 import sys
@@ -250,19 +250,23 @@ def _npz(path: Path) -> RawData:
         if arrays[key].ndim not in (2, 3) or not np.issubdtype(arrays[key].dtype, np.number):
             raise DatasetError(f"{path}: {key} has shape {arrays[key].shape}; expected numeric (N, H, W) images")
     for key in ("y_train", "y_test"):
-        arrays[key] = np.asarray(arrays[key]).reshape(-1) if arrays[key].ndim == 2 and 1 in arrays[key].shape else arrays[key]
+        if arrays[key].ndim == 2 and 1 in arrays[key].shape:
+            arrays[key] = np.asarray(arrays[key]).reshape(-1)
         if arrays[key].ndim != 1 or not np.issubdtype(arrays[key].dtype, np.integer):
-            raise DatasetError(f"{path}: {key} has shape {arrays[key].shape}, dtype {arrays[key].dtype}; expected integer labels (N,)")
+            raise DatasetError(f"{path}: {key} has shape {arrays[key].shape}, dtype {arrays[key].dtype};"
+                               " expected integer labels (N,)")
     xs = {k: arrays[k].astype(np.float32) for k in ("x_train", "x_test")}
     for k in xs:
         if xs[k].ndim == 2:  # flat rows: accept square images only
             side = int(round(np.sqrt(xs[k].shape[1])))
             if side * side != xs[k].shape[1]:
-                raise DatasetError(f"{path}: {k} rows have {xs[k].shape[1]} values; expected (N, H, W) images or square rows")
+                raise DatasetError(f"{path}: {k} rows have {xs[k].shape[1]} values;"
+                                   " expected (N, H, W) images or square rows")
             xs[k] = xs[k].reshape(-1, side, side)
     max_value = 255.0 if max(float(xs["x_train"].max(initial=0)), float(xs["x_test"].max(initial=0))) > 1.0 else 1.0
     return _checked(
-        RawData(xs["x_train"], arrays["y_train"].astype(np.int64), xs["x_test"], arrays["y_test"].astype(np.int64), max_value),
+        RawData(xs["x_train"], arrays["y_train"].astype(np.int64), xs["x_test"], arrays["y_test"].astype(np.int64),
+                max_value),
         {key: f"{path} [{key}]" for key in IDX_FILES},
     )
 
@@ -272,7 +276,8 @@ def _checked(raw: RawData, names: dict[str, str]) -> RawData:
         x, y = getattr(raw, x_key), getattr(raw, y_key)
         if len(x) != len(y):
             raise DatasetError(
-                f"{names[y_key]}: {len(y):,} labels for {len(x):,} images in {names[x_key]}; expected one label per image"
+                f"{names[y_key]}: {len(y):,} labels for {len(x):,} images in {names[x_key]};"
+                " expected one label per image"
             )
         if len(x) == 0:
             raise DatasetError(f"{names[x_key]}: holds no images")
@@ -298,10 +303,6 @@ def _local(path: Path) -> RawData:
     raise DatasetError(
         f"{path}: no such dataset; expected one of {', '.join(REGISTRY)}, a folder of IDX files, or an .npz file"
     )
-
-
-def looks_like_path(name: str) -> bool:
-    return name not in REGISTRY and ("/" in name or "\\" in name or name.endswith(".npz") or name.startswith("."))
 
 
 def validate_name(name: str) -> str | None:
@@ -346,6 +347,13 @@ def load_raw(name: str) -> tuple[RawData, str, str | None]:
         return _cache[key]
 
 
+def check_dataset(name: str) -> None:
+    """Fail now, with the DatasetError a run would meet later, for a local dataset that cannot be read (a sweep
+    checks before it starts workers). A registered name is left to its loader, which downloads or falls back."""
+    if name not in REGISTRY:
+        load_raw(name)
+
+
 def resolve_validation_size(spec: str | int | float, pool: int) -> int:
     if spec == "auto":
         return 10_000 if pool >= 60_000 else max(1, round(pool / 6))
@@ -382,8 +390,3 @@ def load_dataset(name: str, validation_size: str | int | float = "auto", normali
         fallback=reason,
     )
     return Dataset(x_train[:split], raw.y_train[:split], x_train[split:], raw.y_train[split:], x_test, raw.y_test, info)
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()

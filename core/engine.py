@@ -217,11 +217,11 @@ class CompiledEngine:
 
     def write_back(self) -> None:
         """Put the engine's weights and optimizer state into the Keras objects, so the model is the trained one."""
-        for variable, value in zip(self.model.trainable_variables, self.trainable):
+        for variable, value in zip(self.model.trainable_variables, self.trainable, strict=True):
             variable.assign(value)
-        for variable, value in zip(self.model.non_trainable_variables, self.non_trainable):
+        for variable, value in zip(self.model.non_trainable_variables, self.non_trainable, strict=True):
             variable.assign(value)
-        for variable, value in zip(self.model.optimizer.variables, self.optimizer_state):
+        for variable, value in zip(self.model.optimizer.variables, self.optimizer_state, strict=True):
             variable.assign(value)
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -35,8 +35,11 @@ class HptuneError(Exception):
         return self.message
 
     def line(self) -> str:
-        """The one line a front end prints for this error."""
-        return f"{self.kind}: {self.message}" if self.kind != "error" else self.message
+        """The one line a front end prints for this error: its kind, then its message (a message that already
+        opens with its kind, such as a store's "store PATH: ...", is not prefixed twice)."""
+        if self.kind == "error" or self.message.startswith(f"{self.kind} "):
+            return self.message
+        return f"{self.kind}: {self.message}"
 
 
 class InputError(HptuneError, ValueError):

@@ -34,11 +34,15 @@ Objective = Literal["val_accuracy", "val_loss", "test_macro_f1"]
 ALGORITHMS: tuple[str, ...] = Algorithm.__args__  # type: ignore[attr-defined]
 PRUNERS: tuple[str, ...] = PrunerName.__args__  # type: ignore[attr-defined]
 OBJECTIVES: tuple[str, ...] = Objective.__args__  # type: ignore[attr-defined]
+#: The trial budget of a sampled search given neither a trial nor a time budget.
+DEFAULT_TRIALS = 20
 #: Which way each objective is better.
 DIRECTIONS: dict[str, str] = {"val_accuracy": "maximize", "val_loss": "minimize", "test_macro_f1": "maximize"}
 
 #: RunConfig fields that hold whole numbers: a range over them samples integers.
-INT_FIELDS = frozenset({"hidden_layers", "hidden_units", "batch_size", "epochs", "patience", "seed", "steps_per_execution"})
+INT_FIELDS = frozenset(
+    {"hidden_layers", "hidden_units", "batch_size", "epochs", "patience", "seed", "steps_per_execution"}
+)
 #: RunConfig fields that hold real numbers: a range over them samples floats.
 FLOAT_FIELDS = frozenset({"dropout", "learning_rate", "momentum", "validation_size"})
 
@@ -120,6 +124,16 @@ class SweepSettings(BaseModel):
     def direction(self) -> str:
         return DIRECTIONS[self.objective]
 
+    @classmethod
+    def with_budget(cls, values: dict[str, Any]) -> SweepSettings:
+        """Validate settings as a front end gives them: a search with neither a trial nor a time budget gets
+        DEFAULT_TRIALS trials (a grid runs every point)."""
+        values = dict(values)
+        if values.get("algorithm", cls.model_fields["algorithm"].default) != "grid" and values.get("trials") is None \
+                and values.get("timeout") is None:
+            values["trials"] = DEFAULT_TRIALS
+        return cls.model_validate(values)
+
 
 def _kind(value: Any) -> str:
     if isinstance(value, Choices) or (isinstance(value, dict) and "values" in value):
@@ -166,12 +180,15 @@ class SearchSpace(BaseModel):
             for name in getattr(self, section):
                 if name not in RunConfig.model_fields:
                     raise ConfigError(
-                        f"{section}.{name}: unknown hyperparameter; expected one of: {', '.join(RunConfig.model_fields)}",
+                        f"{section}.{name}: unknown hyperparameter;"
+                        f" expected one of: {', '.join(RunConfig.model_fields)}",
                         name,
                     )
         both = sorted(set(self.space) & set(self.fixed))
         if both:
-            raise ConfigError(f"space.{both[0]}: is both searched and fixed; keep it in one of [space] or [fixed]", both[0])
+            raise ConfigError(
+                f"space.{both[0]}: is both searched and fixed; keep it in one of [space] or [fixed]", both[0]
+            )
         for name, spec in self.space.items():
             if isinstance(spec, Range):
                 if name not in INT_FIELDS and name not in FLOAT_FIELDS:
@@ -188,7 +205,10 @@ class SearchSpace(BaseModel):
         except ConfigError as err:
             raise ConfigError(f"fixed.{err}", err.field) from None
         for name, spec in self.space.items():
-            values = spec.values if isinstance(spec, Choices) else [self._cast(name, spec.low), self._cast(name, spec.high)]
+            if isinstance(spec, Choices):
+                values = spec.values
+            else:
+                values = [self._cast(name, spec.low), self._cast(name, spec.high)]
             for value in values:
                 try:
                     make_config({name: value}, base=self.fixed)
@@ -209,7 +229,8 @@ class SearchSpace(BaseModel):
             if isinstance(spec, Choices):
                 values[name] = spec.decode(trial.suggest_categorical(name, spec.encoded()))
             elif name in INT_FIELDS:
-                values[name] = trial.suggest_int(name, int(spec.low), int(spec.high), step=int(spec.step or 1), log=spec.log)
+                values[name] = trial.suggest_int(name, int(spec.low), int(spec.high), step=int(spec.step or 1),
+                                                 log=spec.log)
             else:
                 values[name] = trial.suggest_float(name, spec.low, spec.high, step=spec.step, log=spec.log)
         return values
@@ -286,7 +307,9 @@ def space_from_data(data: dict[str, Any]) -> SearchSpace:
     """Validate plain data (as read from TOML); raises ConfigError naming the field."""
     unknown = sorted(set(data) - {"space", "fixed", "sweep"})
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section; expected [space], [fixed] and optionally [sweep]", unknown[0])
+        raise ConfigError(
+            f"{unknown[0]}: unknown section; expected [space], [fixed] and optionally [sweep]", unknown[0]
+        )
     if not isinstance(data.get("space"), dict) or not data["space"]:
         raise ConfigError("space: expected a [space] table with at least one searched hyperparameter", "space")
     try:

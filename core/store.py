@@ -238,12 +238,15 @@ class Store:
                         engine_kwargs={"pool_pre_ping": True},
                     )
             except Exception as err:  # noqa: BLE001 - driver and connection errors come in many types
-                raise StoreError(f"store {redact(location)}: cannot connect ({redact(str(err).splitlines()[0])})") from None
+                reason = redact(str(err).splitlines()[0])
+                raise StoreError(f"store {redact(location)}: cannot connect ({reason})") from None
         path = Path(location).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise StoreError(f"store {path}: cannot create its folder ({err.strerror}); choose another with --store") from None
+            raise StoreError(
+                f"store {path}: cannot create its folder ({err.strerror}); choose another with --store"
+            ) from None
         if path.is_dir():
             raise StoreError(f"store {path}: is a folder; expected a journal file path, e.g. {path / 'runs.journal'}")
         if path.exists() and not os.access(path, os.W_OK):

@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hptune.core.config import ConfigError, RunConfig
-from hptune.core.errors import HptuneError
+from hptune.core.errors import InputError, StoreFailure
 from hptune.core.events import EpochEnded, EpochMetrics, Event
 from hptune.core.space import SearchSpace, SweepSettings
-from hptune.core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record, retry_callback
+from hptune.core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record, redact, retry_callback
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,49 @@ log = logging.getLogger(__name__)
 STOP_ATTR = "hptune_stop"
 #: Seconds an idle worker waits between looks at trials still running elsewhere (which may fail and come back).
 POLL_SECONDS = 1.0
+#: How long a worker, or whatever follows a sweep, waits for a store it cannot reach (a database restarting)
+#: before giving up.
+STORE_PATIENCE = 120.0
+#: Seconds between tries while the store is unreachable.
+OUTAGE_PAUSE = 0.5
+
+T = TypeVar("T")
 
 
-class SweepError(HptuneError):
-    """The sweep cannot be created or found; the message says why."""
+class SweepError(InputError):
+    """The sweep cannot be created or found (a study name taken or unknown); the message says why. Exit 2."""
+
+
+def outage_errors() -> tuple[type[BaseException], ...]:
+    """What a store that cannot be reached raises: the database driver's errors, Optuna's wrapper of them, a
+    journal file's OSError, and a store error. Anything else is a bug and is not waited out."""
+    import optuna
+    import sqlalchemy.exc
+
+    return (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, OSError, StoreFailure)
+
+
+def patiently(call: Callable[[], T], store: Store, patience: float = STORE_PATIENCE,
+              stop: threading.Event | None = None) -> T:
+    """`call()`, tried again while the store is unreachable, for up to `patience` seconds; then a StoreFailure."""
+    errors = outage_errors()
+    since: float | None = None
+    while True:
+        try:
+            return call()
+        except errors as err:
+            now = time.monotonic()
+            if since is None:
+                since = now
+                log.warning("store %s unreachable (%s); retrying", store.display, _first_line(err))
+            if now - since > patience:
+                raise StoreFailure(f"store {store.display}: unreachable for {now - since:.0f} s ({_first_line(err)})",
+                                   file=store.display) from None
+            (stop or threading.Event()).wait(OUTAGE_PAUSE)
+
+
+def _first_line(err: BaseException) -> str:
+    return redact(str(err).splitlines()[0] if str(err) else type(err).__name__)
 
 
 # --- creating and reading ---------------------------------------------------------------------------------------
@@ -324,13 +363,14 @@ class SweepWorker:
     name: str
     stop: threading.Event = field(default_factory=threading.Event)
     on_trial: Callable[[TrialEvent], None] | None = None
-    on_event: Callable[[Event], None] | None = None
     log_path: str | Path | None = None
     poll_seconds: float = POLL_SECONDS
     #: Leave the loop (with `recycle` set) once resident memory exceeds this multiple of what it was after the
     #: first trial: TensorFlow keeps a few MiB per model even after clear_session, so a long-lived worker
     #: restarts itself (`hptune worker` re-executes in place) rather than grow. None never recycles.
     recycle_at: float | None = None
+    #: Seconds the worker waits for an unreachable store before it gives up (a StoreFailure).
+    store_patience: float = STORE_PATIENCE
     trials_run: int = 0
     recycle: bool = False
     _baseline_rss: float | None = None
@@ -339,22 +379,24 @@ class SweepWorker:
         """Work until the sweep has nothing left for this worker; returns the number of trials it ran."""
         import optuna
 
-        sweep = load_sweep(self.store, self.name)
-        logging.getLogger("tensorflow").setLevel(logging.ERROR)  # "retracing" notices: a new model per trial is the point
+        sweep = self._patiently(lambda: load_sweep(self.store, self.name))
+        # "retracing" notices: a new model per trial is the point
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
         with _quiet():
             study = optuna.load_study(
                 study_name=self.name, storage=self.store.storage, pruner=make_pruner(sweep.settings, sweep.space)
             )
         while not self.stop.is_set():
-            if _stop_requested(self.store, sweep.study_id) or (sweep.deadline and time.time() >= sweep.deadline):
+            if self._patiently(lambda: _stop_requested(self.store, sweep.study_id)) or (
+                sweep.deadline and time.time() >= sweep.deadline
+            ):
                 break
-            self._reap(study, sweep)
-            trial_id = self._claim(study)
+            self._patiently(lambda: self._reap(study, sweep))
+            trial_id = self._patiently(lambda: self._claim(study))
             if trial_id is None:
                 if sweep.settings.trials is None and sweep.settings.algorithm != "grid":
-                    with self.store._lock:
-                        trial_id = study._storage.create_new_trial(study._study_id)  # time budget: one more
-                elif self._running_elsewhere(study):
+                    trial_id = self._patiently(lambda: self._new_trial(study))  # time budget: one more
+                elif self._patiently(lambda: self._running_elsewhere(study)):
                     self.stop.wait(self.poll_seconds)  # it may fail and come back as a retry
                     continue
                 else:
@@ -369,6 +411,10 @@ class SweepWorker:
                     self.recycle = True
                     break
         return self.trials_run
+
+    def _patiently(self, call: Callable[[], T]) -> T:
+        """A worker rides out a store outage (a database restarting) rather than dying mid-sweep."""
+        return patiently(call, self.store, self.store_patience, self.stop)
 
     # -- taking trials --
     def _claim(self, study: Any) -> int | None:
@@ -386,6 +432,10 @@ class SweepWorker:
                 except optuna.exceptions.UpdateFinishedTrialError:
                     continue
         return None
+
+    def _new_trial(self, study: Any) -> int:
+        with self.store._lock:
+            return study._storage.create_new_trial(study._study_id)
 
     def _running_elsewhere(self, study: Any) -> bool:
         import optuna
@@ -425,20 +475,25 @@ class SweepWorker:
         from hptune.core.trainer import train
 
         TrialState = optuna.trial.TrialState
-        with self.store._lock:
-            number = self.store.storage.get_trial(trial_id).number
-            study.sampler = make_sampler(sweep.settings, number)
-            trial = optuna.trial.Trial(study, trial_id)
-            for key, value in {
-                "host": socket.gethostname(), "pid": os.getpid(), "proc_start": _proc_start(os.getpid()),
-                "heartbeat": time.time(), "status": "running",
-            }.items():
-                self.store.storage.set_trial_user_attr(trial_id, key, value)
+
+        def take() -> tuple[int, Any]:
+            with self.store._lock:
+                number = self.store.storage.get_trial(trial_id).number
+                study.sampler = make_sampler(sweep.settings, number)
+                trial = optuna.trial.Trial(study, trial_id)
+                for key, value in {
+                    "host": socket.gethostname(), "pid": os.getpid(), "proc_start": _proc_start(os.getpid()),
+                    "heartbeat": time.time(), "status": "running",
+                }.items():
+                    self.store.storage.set_trial_user_attr(trial_id, key, value)
+                return number, trial
+
+        number, trial = self._patiently(take)
 
         values: dict[str, Any] = {}
         with _Heartbeat(self.store.storage, trial_id):
             try:
-                values = sweep.space.suggest(trial)
+                values = self._patiently(lambda: sweep.space.suggest(trial))
                 self._log("start", number, trial_id, values)
                 self._emit(TrialStarted(number, values))
                 config = sweep.space.config(values)
@@ -451,29 +506,56 @@ class SweepWorker:
             run_stop = threading.Event()
             pruned_at: list[int] = []
             use_pruner = sweep.settings.pruner != "none"
+            store_lost: list[BaseException] = []
+
+            def record(event: Event) -> None:
+                try:
+                    recorder(event)
+                except StoreFailure as err:  # the run fails; the trial is run again once the store is back
+                    store_lost.append(err)
+                    raise
 
             def on_event(event: Event) -> None:
                 if self.stop.is_set():
                     run_stop.set()
                 if isinstance(event, EpochEnded):
-                    if use_pruner and event.metrics.epoch < event.epochs and trial.should_prune():
-                        pruned_at.append(event.metrics.epoch)
-                        run_stop.set()
-                    elif _stop_requested(self.store, sweep.study_id):
-                        run_stop.set()
-                if self.on_event is not None:
-                    self.on_event(event)
+                    try:
+                        if use_pruner and event.metrics.epoch < event.epochs and trial.should_prune():
+                            pruned_at.append(event.metrics.epoch)
+                            run_stop.set()
+                        elif _stop_requested(self.store, sweep.study_id):
+                            run_stop.set()
+                    except outage_errors() as err:  # the recorder's next write meets the outage and says so
+                        log.warning("could not read the sweep's stop flag: %s", _first_line(err))
 
             try:
-                result = train(config, on_event=on_event, stop=run_stop, record=recorder)
+                result = train(config, on_event=on_event, stop=run_stop, record=record)
             except (ConfigError, DatasetError) as err:
                 self._end(study, trial, number, values, TrialState.FAIL, None, "failed", str(err), 0)
                 if isinstance(err, DatasetError):
                     raise
                 return
+            except StoreFailure:
+                if not store_lost:
+                    raise
+                result = None
             except BaseException:
                 self._end(study, trial, number, values, TrialState.FAIL, None, "failed", "the worker stopped", 0)
                 raise
+
+        if store_lost:
+            # The store went away mid-trial (a database restart, say): once it is back, run the same point once
+            # more, as for a dead worker, so a passing outage loses no point of the sweep.
+            epochs = len(result.epochs) if result is not None else 0
+            if self._end(study, trial, number, values, TrialState.FAIL, None, "failed",
+                         f"the store went away during the trial ({_first_line(store_lost[0])})", epochs):
+                def retry() -> None:
+                    with self.store._lock, _quiet():
+                        retry_callback()(study, self.store.storage.get_trial(trial._trial_id))
+
+                self._patiently(retry)
+            return
+        assert result is not None
 
         epochs = len(result.epochs)
         if pruned_at:
@@ -487,27 +569,44 @@ class SweepWorker:
                 self._end(study, trial, number, values, TrialState.COMPLETE, value, result.status, None, epochs)
         else:  # stopped by the user, diverged or failed: the run's own status and message are already saved
             self._end(study, trial, number, values, TrialState.FAIL, None, result.status, result.message, epochs)
-            if result.status == "failed" and (result.message or "").startswith("StoreError"):
-                # The store went away mid-trial (a database restart, say): run the same point once more, as for a
-                # dead worker, so a passing outage loses no point of the sweep.
-                with self.store._lock, _quiet():
-                    retry_callback()(study, self.store.storage.get_trial(trial._trial_id))
 
     def _end(self, study: Any, trial: Any, number: int, params: dict[str, Any], state: Any, value: float | None,
-             status: str, message: str | None, epochs: int) -> None:
-        with self.store._lock:
-            if status in ("pruned", "invalid") or (message and status == "failed"):
-                self.store.storage.set_trial_user_attr(trial._trial_id, "status", status)
-                if message:
-                    self.store.storage.set_trial_user_attr(trial._trial_id, "message", message)
-            with _quiet():
-                if value is not None:
-                    study.tell(trial, value)
-                else:
-                    study.tell(trial, state=state)
-            final = self.store.storage.get_trial(trial._trial_id)
+             status: str, message: str | None, epochs: int) -> bool:
+        """Finish the trial, waiting out a store outage. False when it was already finished elsewhere: a worker
+        that found its heartbeat stale after an outage failed it and queued its retry."""
+        import optuna
+
+        def tell() -> Any:
+            with self.store._lock:
+                if self.store.storage.get_trial(trial._trial_id).state.is_finished():
+                    return None
+                try:
+                    if status in ("pruned", "invalid") or (message and status == "failed"):
+                        self.store.storage.set_trial_user_attr(trial._trial_id, "status", status)
+                        if message:
+                            self.store.storage.set_trial_user_attr(trial._trial_id, "message", message)
+                    with _quiet():
+                        if value is not None:
+                            study.tell(trial, value)
+                        else:
+                            study.tell(trial, state=state)
+                except (optuna.exceptions.UpdateFinishedTrialError, ValueError):
+                    # finished by another process between the look above and this write (Optuna refuses to tell
+                    # a finished trial); anything else is not ours to swallow
+                    if self.store.storage.get_trial(trial._trial_id).state.is_finished():
+                        return None
+                    raise
+                return self.store.storage.get_trial(trial._trial_id)
+
+        final = self._patiently(tell)
+        if final is None:
+            log.warning("trial %s was finished elsewhere (its heartbeat went stale); its retry is queued", number)
+            self._log("end", number, trial._trial_id, params, state="FAIL", value=None, rss_mib=rss_mib())
+            self._emit(TrialEnded(number, "FAIL", "interrupted", params, None, epochs, "finished elsewhere"))
+            return False
         self._log("end", number, trial._trial_id, params, state=final.state.name, value=final.value, rss_mib=rss_mib())
         self._emit(TrialEnded(number, final.state.name, status, params, final.value, epochs, message))
+        return True
 
     def _emit(self, event: TrialEvent) -> None:
         if self.on_trial is not None:

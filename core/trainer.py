@@ -162,7 +162,8 @@ def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int
             self.history.append(metrics)
             emit(EpochEnded(metrics=metrics, epochs=epochs))
             if not all(math.isfinite(v) and v <= DIVERGED_LOSS for v in (metrics.loss, metrics.val_loss)):
-                raise _Halt("diverged", f"the loss reached {max(metrics.loss, metrics.val_loss):.4g} in epoch {metrics.epoch}")
+                worst = max(metrics.loss, metrics.val_loss)
+                raise _Halt("diverged", f"the loss reached {worst:.4g} in epoch {metrics.epoch}")
             if stop.is_set():
                 raise _Halt("stopped", "stopped by the user")
 

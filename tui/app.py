@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from hptune.core.config import RunConfig
+from hptune.tui.messages import UseConfig
 from hptune.tui.screens.main import MainScreen
 
 __all__ = ["HptuneApp", "make_app", "run_tui"]
@@ -107,6 +108,17 @@ class HptuneApp(App[int]):
                 partial(active.node.run_action, binding.action),
             )
 
+    def on_use_config(self, message: UseConfig) -> None:
+        """A screen's config (the best trial of a sweep) goes into the main form, unless a run is training."""
+        main = self.main_screen
+        if main.running:
+            self.notify("A run is training on the main screen: stop it first.", severity="warning")
+            return
+        main.load_config(message.config.model_dump())
+        while self.screen is not main and len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.notify(f"{message.what} is in the form: ctrl+r trains it.")
+
     def action_sweep(self) -> None:
         """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown."""
         from hptune.tui.screens.sweep import SweepScreen
@@ -144,14 +156,10 @@ def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: 
 def run_tui(args: argparse.Namespace) -> int:
     """`hptune` / `hptune tui`: open the app on the store and config given on the command line."""
     from hptune.core.cli import config_from_args
-    from hptune.core.store import Store, StoreError
+    from hptune.core.store import Store
 
     config = config_from_args(args)
-    try:
-        store = Store(getattr(args, "store", None))
-    except StoreError as err:
-        sys.stderr.write(f"hptune: {err}\n")
-        return 1
+    store = Store(getattr(args, "store", None))  # a StoreError is worded by the command line's main
     with native_stderr_to_log():
         app = make_app(store, config, warm_training=True)
         app.run()

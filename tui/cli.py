@@ -20,10 +20,6 @@ def serve(args: argparse.Namespace) -> int:
     return serve_app(args)
 
 
-#: Commands the parser knows; anything else first on the line (e.g. `hptune --dataset mnist-5k`) means the TUI.
-_COMMANDS = ("tui", "run", "runs", "show", "presets", "serve")
-
-
 def tui_argv(argv: list[str]) -> list[str]:
     """`hptune [TUI OPTIONS]` is short for `hptune tui [TUI OPTIONS]`."""
     if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):

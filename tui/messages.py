@@ -1,4 +1,5 @@
-"""Messages that carry the trainer's frozen core events from the worker thread into the UI.
+"""Messages that carry the trainer's frozen core events from the worker thread into the UI, and those a screen
+sends the app to ask for a change elsewhere (screens never reach into each other).
 
 The worker posts them with `post_message` (thread-safe); widgets are never touched from the thread.
 """
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinished, RunStarted
 
-__all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "wrap"]
+__all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "UseConfig", "wrap"]
 
 
 class TrainingMessage(Message, bubble=False):
@@ -57,3 +59,12 @@ _BY_EVENT: dict[type, type[TrainingMessage]] = {
 def wrap(event: Event) -> TrainingMessage:
     """The message class that carries `event`."""
     return _BY_EVENT[type(event)](event)
+
+
+class UseConfig(Message):
+    """A screen asks the app to put `config` in the main form and show it; `what` names it in the notice."""
+
+    def __init__(self, config: RunConfig, what: str) -> None:
+        super().__init__()
+        self.config = config
+        self.what = what

@@ -25,7 +25,8 @@ JOURNAL = HERE / "runs.journal"
 RUNS = [
     ("2x100 adam, 8 epochs", dict(hidden_layers=2, hidden_units=100, epochs=8), None),
     ("tutorial seed-2x10 (raw pixels)", dict(epochs=8), "seed-2x10"),
-    ("10x10 tanh with dropout", dict(hidden_layers=10, hidden_units=10, activation="tanh", dropout=0.1, epochs=8), None),
+    ("10x10 tanh with dropout",
+     dict(hidden_layers=10, hidden_units=10, activation="tanh", dropout=0.1, epochs=8), None),
     ("stopped after 3 epochs", dict(hidden_layers=1, hidden_units=64, optimizer="sgd", learning_rate=0.05,
                                    momentum=0.9, epochs=30), None),
     ("diverges: sgd lr 10 on raw pixels", dict(optimizer="sgd", learning_rate=10.0, normalize=False, epochs=5), None),

@@ -25,7 +25,7 @@ def start(store: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_epochs(store: Path, count: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_for_epochs(store: Path, count: int, proc: subprocess.Popen, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
@@ -60,7 +60,7 @@ def test_ctrl_c_stops_and_keeps_the_run(store_path: Path) -> None:
     try:
         wait_for_epochs(store_path, 1, proc)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=300)
     finally:
         proc.kill()
     assert proc.returncode == 0, err

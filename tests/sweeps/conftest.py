@@ -7,10 +7,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from tests.sweeps.sweep_helpers import FAST_HEARTBEAT
 
 PG_SKIP = ("HPTUNE_TEST_PG_URL is not set: no PostgreSQL server to share a study through"
-           " (CI sets it from .ci/postgres.sh; locally: export HPTUNE_TEST_PG_URL=$(sudo bash .ci/postgres.sh | tail -1))")
+           " (CI sets it from .ci/postgres.sh; locally:"
+           " export HPTUNE_TEST_PG_URL=$(sudo bash .ci/postgres.sh | tail -1))")
 
 
 @pytest.fixture(params=["journal", pytest.param("postgres", marks=pytest.mark.postgres)])

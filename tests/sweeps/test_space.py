@@ -8,8 +8,9 @@ from pathlib import Path
 import optuna
 import pytest
 
-from hptune.core.cli import EXIT_INPUT, main
+from hptune.core.cli import main
 from hptune.core.config import ConfigError, RunConfig
+from hptune.core.errors import EXIT_INPUT
 from hptune.core.space import Choices, Range, SearchSpace, SweepSettings, load_space, space_from_data
 from hptune.core.sweeps import make_pruner, make_sampler
 

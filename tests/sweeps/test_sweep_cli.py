@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.sweeps.sweep_helpers import hptune
 
 from hptune.core.space import SweepSettings, space_from_data
 from hptune.core.store import Store
 from hptune.core.sweeps import SweepWorker, create_sweep, request_stop, snapshot
+from tests.sweeps.sweep_helpers import hptune
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def test_stop_keeps_the_best_so_far_and_leaves_the_rest_queued(tmp_path: Path) -
     worker.on_trial = lambda event: seen.append(event.number) if type(event).__name__ == "TrialEnded" else None
     thread = threading.Thread(target=worker.run)
     thread.start()
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 600
     while not seen and time.monotonic() < deadline:
         time.sleep(0.05)
     request_stop(store, "stopped")  # as a remote `stop` would: workers see it at the next epoch end
@@ -123,3 +123,19 @@ def test_points_run_config_refuses_fail_without_training(tmp_path: Path) -> None
         assert bad.state == "FAIL" and bad.status == "invalid" and not bad.epochs
         assert "one width per hidden layer" in (bad.message or "")
     assert len(Store(str(tmp_path / "s.journal")).runs(study="mixed")) == 2  # only real runs are in the history
+
+
+def test_a_sweep_over_a_missing_dataset_says_so_in_one_line_before_any_worker_starts(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    space_file = tmp_path / "space.toml"
+    space_file.write_text(f'[space]\nhidden_units = [8, 16]\n[fixed]\ndataset = "{missing}"\nepochs = 1\n')
+    store = str(tmp_path / "store.journal")
+    done = hptune("sweep", "--space", str(space_file), "--algorithm", "grid", "--workers", "2", "--study", "missing",
+                  store=store)
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("hptune: dataset: ") and str(missing) in line
+    # checked before the sweep was created, so no worker was started on it (and the name is still free)
+    assert Store(store).studies() == []

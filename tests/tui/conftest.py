@@ -55,7 +55,7 @@ def wait_for():
     return _wait_for
 
 
-async def _wait_for(pilot, condition: Callable[[], bool], timeout: float = 120.0, what: str = "condition") -> None:
+async def _wait_for(pilot, condition: Callable[[], bool], timeout: float = 600.0, what: str = "condition") -> None:
     """Let the app run until `condition()` holds; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

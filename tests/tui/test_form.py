@@ -13,6 +13,7 @@ from hptune.core.config import ConfigError, make_config
 from hptune.tui.app import make_app
 from hptune.tui.widgets import HyperparamForm
 
+
 def _config():
     return make_config({"dataset": "mnist-5k", "epochs": 2})
 
@@ -121,6 +122,6 @@ def test_first_screen_appears_before_tensorflow_is_imported(tmp_path) -> None:
         asyncio.run(main())
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "loaded: []" in out.stdout

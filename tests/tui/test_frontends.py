@@ -4,6 +4,7 @@ and nothing the TUI imports at start-up pulls in Keras."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -84,8 +85,8 @@ def test_the_served_page_fills_the_window_and_never_scrolls(tmp_path: Path) -> N
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = dict(os.environ, HPTUNE_STORE=str(tmp_path / "runs.journal"))
-    server = subprocess.Popen([sys.executable, "-m", "hptune.tui.cli_entry", "serve", "--port", str(port)], cwd=tmp_path,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen([sys.executable, "-m", "hptune.tui.cli_entry", "serve", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         page = None
         deadline = time.monotonic() + 60
@@ -102,3 +103,14 @@ def test_the_served_page_fills_the_window_and_never_scrolls(tmp_path: Path) -> N
     finally:
         server.terminate()
         server.wait(timeout=30)
+def test_a_sweep_from_the_sweep_screen_trains_in_worker_processes(tmp_path: Path) -> None:
+    """Every trial trains in a worker process, even with one worker: the UI's process never imports Keras."""
+    script = REPO / "tests" / "tui" / "sweep_from_the_screen.py"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "runs.journal")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, f"the sweep screen's script failed:\n{done.stderr[-3000:]}"
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert not result["running"], "the sweep did not finish within the script's 600 s"
+    assert result["states"] == ["COMPLETE"], f"the one grid point did not complete: {result['states']}"
+    assert result["imported"] == [], f"the UI's process imported {result['imported']}"

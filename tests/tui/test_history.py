@@ -6,7 +6,6 @@ import csv
 import io
 
 from rich.console import Console
-
 from textual.widgets import Input, Static
 
 from hptune.core.config import make_config
@@ -122,7 +121,7 @@ async def test_run_detail_shows_confusion_matrix_and_misclassified_digits(fixtur
         await pilot.pause()
         assert app.screen.id == "run-detail"
         grid = app.screen.query_one(DigitGrid)
-        await wait_for(pilot, lambda: bool(grid.digits), timeout=60, what="the test digits")
+        await wait_for(pilot, lambda: bool(grid.digits), timeout=300, what="the test digits")
         assert [(d.index, d.true, d.predicted) for d in grid.digits] == [tuple(m) for m in record.mistakes]
         line = grid.render_line(0)
         assert "▀" in line.text

@@ -65,7 +65,7 @@ async def test_run_a_grid_sweep_and_use_the_best_config(store, wait_for) -> None
         table = screen.query_one(TrialTable)
         await wait_for(pilot, lambda: not screen.running and table.row_count == 2
                        and screen.snapshot is not None and screen.snapshot.count("COMPLETE") == 2,
-                       what="the two grid trials to complete")
+                       timeout=600, what="the two grid trials to complete (a worker process loads TensorFlow first)")
         snap = snapshot(store, "tui-grid")
         assert [t.state for t in snap.trials] == ["COMPLETE", "COMPLETE"]
         assert "completed" in str(table.get_cell("0", "state")) and str(table.get_cell("1", "epochs")) == "1/1"
@@ -95,7 +95,7 @@ async def test_watch_a_sweep_that_ran_elsewhere_on_the_store(store, wait_for) ->
         await wait_for(pilot, lambda: any(str(v) == "elsewhere" for _, v in watch._options), what="the study list")
         watch.value = "elsewhere"
         table = screen.query_one(TrialTable)
-        await wait_for(pilot, lambda: table.row_count == 2, timeout=30, what="the watched trials")
+        await wait_for(pilot, lambda: table.row_count == 2, timeout=300, what="the watched trials")
         assert table.params == ("hidden_units",)
         editor = screen.query_one(SpaceEditor)
         assert editor.query_one("#values-hidden_units", Input).value == "8, 16"

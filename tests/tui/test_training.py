@@ -59,7 +59,7 @@ async def test_stop_ends_the_run_and_keeps_it_as_stopped(wait_for, store) -> Non
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not screen.running, timeout=60, what="the run to stop")
+        await wait_for(pilot, lambda: not screen.running, timeout=300, what="the run to stop")
         [record] = store.runs()
         assert record.status == "stopped"
         assert 1 <= len(record.epochs) < 500
@@ -75,7 +75,7 @@ async def test_quitting_mid_run_stops_saves_and_exits(wait_for, store) -> None:
         await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
         worker = app.screen.training
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: app.return_code is not None, timeout=60, what="the app to exit")
+        await wait_for(pilot, lambda: app.return_code is not None, timeout=300, what="the app to exit")
     assert worker.is_finished  # train() returned: no training thread keeps the process alive
     [record] = store.runs()
     assert record.status == "stopped"

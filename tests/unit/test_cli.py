@@ -13,7 +13,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 
 
-def hptune(*args: str, store: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+def hptune(*args: str, store: Path, timeout: float = 900) -> subprocess.CompletedProcess:
     env = dict(os.environ, HPTUNE_STORE=str(store), TF_CPP_MIN_LOG_LEVEL="3")
     return subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import small_digits, write_idx
 from hptune.core import data
 from hptune.core.config import ConfigError
 from hptune.core.data import DatasetError, DatasetUnavailable, load_dataset, read_idx
+from tests.conftest import small_digits, write_idx
 
 
 def test_mnist_5k_is_real_bundled_digits_with_a_fixed_stratified_split() -> None:

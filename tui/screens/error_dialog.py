@@ -1,4 +1,4 @@
-"""A modal that says what went wrong, in the core's words."""
+"""A modal that says what went wrong, in the core's words; and the one place the TUI turns an error into words."""
 
 from __future__ import annotations
 
@@ -10,16 +10,37 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-__all__ = ["ErrorDialog"]
+from hptune.core.errors import HptuneError
+
+__all__ = ["ErrorDialog", "describe_error"]
+
+#: The dialog's title for each kind of the core's errors (HptuneError.kind).
+TITLES = {"invalid input": "Invalid config", "dataset": "Dataset problem", "store": "Store problem",
+          "diverged": "Diverged"}
+
+
+def describe_error(error: BaseException | None, failed: str) -> tuple[str, str]:
+    """A title and a message for what went wrong: the core's own words for its errors; anything else is a bug,
+    shown with its type under `failed`."""
+    if isinstance(error, HptuneError):
+        return TITLES.get(error.kind, failed), error.message
+    return failed, f"{type(error).__name__}: {error}"
 
 
 class ErrorDialog(ModalScreen[None]):
+    """Says what went wrong; closes with escape, enter or OK."""
+
     BINDINGS = [Binding("escape,enter", "dismiss_dialog", "Close")]
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
         self.title_text = title
         self.message = message
+
+    @classmethod
+    def about(cls, error: BaseException | None, failed: str) -> ErrorDialog:
+        """The dialog for an error, worded by `describe_error`."""
+        return cls(*describe_error(error, failed))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="error"):

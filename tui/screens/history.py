@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hptune.core.store import Store, StoreError
-from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets import MetricChart, RunTable, Series
+from hptune.tui.widgets.app_header import AppHeader
 
 __all__ = ["HistoryScreen"]
 

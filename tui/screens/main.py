@@ -18,9 +18,9 @@ from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, EpochMetrics, Event
-from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
 from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
+from hptune.tui.widgets.app_header import AppHeader
 
 __all__ = ["MainScreen"]
 
@@ -325,15 +325,9 @@ class MainScreen(Screen[None]):
             self.app.exit()
 
     def _worker_failed(self, error: BaseException | None) -> None:
-        from hptune.core.config import ConfigError
-        from hptune.core.data import DatasetError
-        from hptune.core.store import StoreError
+        from hptune.tui.screens.error_dialog import ErrorDialog, describe_error
 
-        from hptune.tui.screens.error_dialog import ErrorDialog
-
-        titles = {ConfigError: "Invalid config", DatasetError: "Dataset problem", StoreError: "Store problem"}
-        title = next((t for kind, t in titles.items() if isinstance(error, kind)), "Training failed")
-        text = str(error) if isinstance(error, tuple(titles)) else f"{type(error).__name__}: {error}"
+        title, text = describe_error(error, "Training failed")
         self.query_one("#run-title", Static).update(f"[b $error]{title}[/]")
         self.query_one(EpochProgress).note("")
         self.query_one(ResultsPanel).update(f"[$error]{escape(text)}[/]")

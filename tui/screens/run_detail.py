@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel, RunSummary
+from hptune.tui.widgets.app_header import AppHeader
 
 __all__ = ["RunDetailScreen"]
 

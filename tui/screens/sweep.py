@@ -1,5 +1,5 @@
-"""The sweep screen: edit a search space, run it with Optuna (here or in worker processes), watch any sweep on the
-store, and take the best config back to the main form."""
+"""The sweep screen: edit a search space, run it with Optuna in worker processes (the core's sweep runner), watch
+any sweep on the store, and take the best config back to the main form."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig, format_validation_error
-from hptune.core.space import ALGORITHMS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
+from hptune.core.space import ALGORITHMS, DEFAULT_TRIALS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
 from hptune.core.sweeps import SweepSnapshot
+from hptune.tui.messages import UseConfig
+from hptune.tui.screens.error_dialog import ErrorDialog
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.metric_chart import MetricChart, Series
 from hptune.tui.widgets.space_editor import SpaceEditor
@@ -38,11 +41,12 @@ class SweepScreen(Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "start", "Start", priority=True, tooltip="Start a sweep over the space on the left"),
         Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop the sweep; finished trials and the best stay"),
-        Binding("ctrl+b", "use_best", "Use best", priority=True, tooltip="Put the best trial's config in the main form"),
+        Binding("ctrl+b", "use_best", "Use best", priority=True,
+                tooltip="Put the best trial's config in the main form"),
     ]
 
     class SnapshotRead(Message):
-        """A fresh read of the watched sweep, from the polling thread."""
+        """A fresh read of the watched sweep, from the polling thread or the sweep runner."""
 
         def __init__(self, snapshot: SweepSnapshot) -> None:
             super().__init__()
@@ -64,14 +68,15 @@ class SweepScreen(Screen[None]):
             with Vertical(id="sweep-left"):
                 yield SpaceEditor(self.base, id="space")
                 with Vertical(id="sweep-settings"):
-                    for name, options, value in (("algorithm", ALGORITHMS, "tpe"), ("pruner", PRUNERS, "median"),
-                                                 ("objective", OBJECTIVES, "val_accuracy")):
+                    defaults = SweepSettings.model_fields
+                    for name, options in (("algorithm", ALGORITHMS), ("pruner", PRUNERS), ("objective", OBJECTIVES)):
                         with Horizontal(classes="space-row"):
                             yield Label(name, classes="space-label")
-                            yield Select([(o, o) for o in options], value=value, allow_blank=False, compact=True,
-                                         id=f"setting-{name}", classes="setting")
-                    for name, value, hint in (("trials", "20", "budget"), ("timeout", "", "seconds"),
-                                              ("workers", "1", "processes"), ("study", "", "name (auto)")):
+                            yield Select([(o, o) for o in options], value=defaults[name].default, allow_blank=False,
+                                         compact=True, id=f"setting-{name}", classes="setting")
+                    for name, value, hint in (("trials", "", f"{DEFAULT_TRIALS} (budget)"), ("timeout", "", "seconds"),
+                                              ("workers", str(defaults["workers"].default), "processes"),
+                                              ("study", "", "name (auto)")):
                         with Horizontal(classes="space-row"):
                             yield Label(name, classes="space-label")
                             yield Input(value, placeholder=hint, compact=True, id=f"setting-{name}", classes="setting")
@@ -125,7 +130,7 @@ class SweepScreen(Screen[None]):
         if values["algorithm"] == "grid":
             values.pop("trials", None)  # every point
         try:
-            return SweepSettings.model_validate(values), None
+            return SweepSettings.with_budget(values), None
         except ValidationError as err:
             return None, format_validation_error(err)
 
@@ -170,23 +175,18 @@ class SweepScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep")
     def _run_sweep(self, space: SearchSpace, settings: SweepSettings, name: str, stop: threading.Event) -> None:
-        """Create the study and work on it: in this thread with one worker, else in worker processes."""
-        from hptune.core.sweeps import SweepWorker, create_sweep
+        """Check and create the sweep, then let the core's runner start its worker processes (TensorFlow never
+        loads in the UI's process) and follow it; its reads come here as messages."""
+        from hptune.core.sweep_runner import follow_sweep, start_sweep
 
         store = self.app.store
-        create_sweep(store, name, space, settings)
+        start_sweep(store, name, space, settings)
         self.app.call_from_thread(self._list_sweeps)
-        if settings.workers == 1:
-            SweepWorker(store, name, stop=stop).run()
-            return
-        from hptune.core.sweep_cli import start_workers
-
-        children = start_workers(store.location, name, settings.workers)
-        while any(c.poll() is None for c in children):
-            stop.wait(0.5)
-        failed = [c.returncode for c in children if c.returncode != 0]
-        if failed:
-            raise RuntimeError(f"sweep workers failed with exit codes {failed}")
+        outcome = follow_sweep(store, name, settings.workers, stop=stop,
+                               on_snapshot=lambda snap: self.post_message(self.SnapshotRead(snap)))
+        failure = outcome.failure()
+        if failure is not None:
+            raise failure
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
@@ -197,7 +197,7 @@ class SweepScreen(Screen[None]):
         self._sync()
         self._poll()
         if event.state == WorkerState.ERROR:
-            self.notify(f"The sweep failed: {event.worker.error}", severity="error", timeout=10)
+            self.app.push_screen(ErrorDialog.about(event.worker.error, "The sweep failed"))
         else:
             self.notify(f"Sweep {self.watching} finished.")
 
@@ -207,12 +207,9 @@ class SweepScreen(Screen[None]):
         self._status(f"Stopping [b]{self.watching}[/]: running trials end at their next epoch end …")
 
     def _stop_sweep(self) -> None:
-        if not self.running or self.watching is None:
-            return
-        self.stop_event.set()
-        from hptune.core.sweeps import request_stop
-
-        request_stop(self.app.store, self.watching)
+        """The runner asks every worker of the sweep to stop; running trials end at their next epoch end."""
+        if self.running:
+            self.stop_event.set()
 
     # --- watching -----------------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep-list")
@@ -242,7 +239,7 @@ class SweepScreen(Screen[None]):
         self._poll()
 
     def _poll(self) -> None:
-        if self.watching is None or self._reading:
+        if self.watching is None or self._reading or self.running:  # a running sweep's runner sends its reads
             return
         self._reading = True
         self._read(self.watching)
@@ -264,6 +261,12 @@ class SweepScreen(Screen[None]):
         snap = message.snapshot
         if snap.sweep.name != self.watching:
             return
+        try:
+            self._draw(snap)
+        except NoMatches:  # a read the runner sent just before the app closed, arriving after the widgets left
+            return
+
+    def _draw(self, snap: SweepSnapshot) -> None:
         first = self.snapshot is None
         self.snapshot = snap
         settings = snap.sweep.settings
@@ -314,13 +317,7 @@ class SweepScreen(Screen[None]):
         if config is None:
             self.notify("No finished trial yet.", severity="warning")
             return
-        main = self.app.main_screen
-        if main.running:
-            self.notify("A run is training on the main screen: stop it first.", severity="warning")
-            return
-        main.load_config(config.model_dump())
-        self.app.pop_screen()
-        self.app.notify(f"The best trial's config ({config.summary()}) is in the form: ctrl+r trains it.")
+        self.post_message(UseConfig(config, f"The best trial's config ({config.summary()})"))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,121 @@
+"""The run commands: `run` trains one network headless, `runs` lists the stored runs, `show` shows one, `presets`
+lists the presets. Errors are raised (the core's HptuneError family) and turned into a message and an exit code
+by `main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from hptune.core.cli.output import _clean, runs_table
+from hptune.core.cli.parser import config_from_args
+from hptune.core.cli.progress import RunPrinter
+from hptune.core.config import PRESET_HELP, PRESETS
+from hptune.core.errors import EXIT_DIVERGED, EXIT_ERROR, EXIT_OK, InputError
+
+__all__ = ["cmd_presets", "cmd_run", "cmd_runs", "cmd_show", "ctrl_c_stops", "open_store"]
+
+
+def open_store(location: str | None) -> Any:
+    """The store at --store (else $HPTUNE_STORE, else the user's); a StoreError says why it cannot be opened."""
+    from hptune.core.store import Store
+
+    return Store(location)
+
+
+@contextlib.contextmanager
+def ctrl_c_stops(stop: threading.Event, err: TextIO, saying: str) -> Iterator[None]:
+    """The first Ctrl-C sets `stop` and says so; a second one aborts (KeyboardInterrupt)."""
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err.write(f"\n{saying} (Ctrl-C again to abort) ...\n")
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from hptune.core.trainer import train
+
+    config = config_from_args(args)
+    store = open_store(args.store)
+    recorder = store.recorder()
+    stop = threading.Event()
+    printer = RunPrinter(err if args.json else out, err)
+
+    with ctrl_c_stops(stop, err, "stopping after the current step"):
+        result = train(config, on_event=printer, stop=stop, record=recorder)
+    result.run_id = recorder.run_id
+    if recorder.run_id is not None:
+        err.write(f"saved as run {recorder.run_id} in {store.display}\n")
+    if args.json:
+        out.write(json.dumps(_clean(result.to_dict())) + "\n")
+        out.flush()
+    if result.status == "diverged":
+        return EXIT_DIVERGED
+    return EXIT_OK if result.status in ("completed", "early-stopped", "stopped") else EXIT_ERROR
+
+
+def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from hptune.core.store import Store
+
+    store = open_store(args.store)
+    records = store.runs(study=args.study)
+    if args.format == "json":
+        out.write(json.dumps([_clean(r.to_dict()) for r in records]) + "\n")
+    elif args.format == "csv":
+        out.write(Store.to_csv(records))
+    else:
+        out.write(runs_table(records) + "\n")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    store = open_store(args.store)
+    try:
+        record = store.get(args.run_id)
+    except KeyError as e:
+        raise InputError(str(e.args[0]), field="run_id") from None
+    if args.json:
+        out.write(json.dumps(_clean(record.to_dict())) + "\n")
+        return EXIT_OK
+    data = record.to_dict()
+    out.write(f"run {record.run_id} ({record.study} #{record.number}): {record.status}"
+              + (f" - {record.message}" if record.message else "") + "\n")
+    out.write("config: " + ", ".join(f"{k}={v}" for k, v in record.config.items()) + "\n")
+    if record.dataset:
+        d = record.dataset
+        out.write(f"dataset: {d['name']} ({d['n_train']:,} train, {d['n_val']:,} val, {d['n_test']:,} test)"
+                  + (f"\nnotice: {d['fallback']}" if d.get("fallback") else "") + "\n")
+    for e in record.epochs:
+        out.write(f"Epoch {e.epoch}/{record.config.get('epochs')} - {e.seconds:.2f}s - loss: {e.loss:.4f} - acc:"
+                  f" {e.accuracy:.4f} - val_loss: {e.val_loss:.4f} - val_acc: {e.val_accuracy:.4f}\n")
+    if record.test_accuracy is not None:
+        out.write(f"test accuracy: {record.test_accuracy:.4f}  macro-F1: {record.test_macro_f1:.4f}"
+                  f"  train time: {data['train_seconds']:.1f}s  best epoch: {data['best_epoch']}\n")
+    if record.diagnosis:
+        out.write(f"diagnosis: {record.diagnosis.line}\n")
+    return EXIT_OK
+
+
+def cmd_presets(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.json:
+        out.write(json.dumps(PRESETS) + "\n")
+    else:
+        for name, text in PRESET_HELP.items():
+            out.write(f"{name:<12} {text}\n")
+    return EXIT_OK

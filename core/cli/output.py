@@ -1,0 +1,94 @@
+"""What the commands print: the runs table, JSON without NaN, and the lines of a sweep's progress and summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hptune.core.space import SearchSpace, SweepSettings
+    from hptune.core.sweeps import SweepSnapshot, TrialRow
+
+__all__ = ["_clean", "describe", "params_text", "runs_table", "summary_lines", "trial_line"]
+
+
+def _fmt(value: float | None, spec: str = ".4f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def runs_table(records: Sequence[Any]) -> str:
+    header = (f"{'id':>4}  {'study':<12} {'status':<13} {'model':<16} {'opt':<8} {'lr':>8} {'bs':>5} {'ep':>7}"
+              f" {'val_acc':>7} {'test':>7} {'time':>7}  dataset")
+    lines = [header]
+    for r in records:
+        c = r.config
+        units = c.get("hidden_units")
+        model = f"{c.get('hidden_layers')}x" + ("x".join(map(str, units)) if isinstance(units, list) else str(units))
+        lines.append(
+            f"{r.run_id:>4}  {r.study[:12]:<12} {r.status:<13} {model[:16]:<16} {c.get('optimizer', ''):<8}"
+            f" {c.get('learning_rate', 0):>8.2g} {c.get('batch_size', 0):>5} {len(r.epochs):>3}/{c.get('epochs', 0):<3}"
+            f" {_fmt(r.val_accuracy):>7} {_fmt(r.test_accuracy):>7} {_fmt(r.train_seconds, '.1f'):>6}s"
+            f"  {(r.dataset or {}).get('name', c.get('dataset', ''))}"
+        )
+    if not records:
+        lines.append("(no runs yet: try `hptune run --dataset mnist-5k --epochs 2`)")
+    return "\n".join(lines)
+
+
+def _clean(data: Any) -> Any:
+    """JSON without NaN: non-finite floats become null."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: _clean(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_clean(v) for v in data]
+    return data
+
+
+def describe(settings: SweepSettings, space: SearchSpace, queued: int) -> str:
+    budget = []
+    if settings.algorithm == "grid":
+        budget.append(f"{queued} grid points")
+    elif settings.trials:
+        budget.append(f"{settings.trials} trials")
+    if settings.timeout:
+        budget.append(f"at most {settings.timeout:g}s")
+    return (
+        f"{settings.algorithm} over {', '.join(space.space)}; {' and '.join(budget)}; pruner {settings.pruner};"
+        f" objective {settings.objective} ({settings.direction}); {settings.workers} worker"
+        + ("s" if settings.workers > 1 else "")
+    )
+
+
+def params_text(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}".replace(" ", "") for k, v in params.items())
+
+
+def trial_line(row: TrialRow, snap: SweepSnapshot, done: int) -> str:
+    total = snap.count("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")
+    best = snap.best
+    objective = snap.sweep.settings.objective
+    if row.state == "COMPLETE":
+        what = f"complete  {objective} {row.value:.4f}"
+    elif row.state == "PRUNED":
+        what = f"pruned    {row.message or ''}"
+    else:
+        what = f"{row.status:<9} {row.message or ''}"
+    retry = f" (retry of #{row.retry_of})" if row.retry_of is not None else ""
+    best_text = f"best {best.value:.4f} (#{best.number})" if best else "best -"
+    return (f"[{done:>3}/{total}] trial {row.number:<3} {what}  | {len(row.epochs)} epochs | {best_text}"
+            f" | {params_text(row.params)}{retry}")
+
+
+def summary_lines(snap: SweepSnapshot, seconds: float) -> list[str]:
+    counts = ", ".join(f"{snap.count(s)} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL") if snap.count(s))
+    lines = [f"done in {seconds:.0f}s: {counts or 'no trials finished'}"
+             + (f"; {snap.count('WAITING')} left queued" if snap.count("WAITING") else "")]
+    best = snap.best
+    if best is not None:
+        lines.append(f"best: trial {best.number} (run {best.run_id}) {snap.sweep.settings.objective} {best.value:.4f}"
+                     f" with {params_text(best.params)}")
+        lines.append(f"best config: {snap.best_config().summary()}  (hptune show {best.run_id})")  # type: ignore[union-attr]
+    return lines

@@ -1,0 +1,177 @@
+"""The `hptune` command's arguments: argparse, the run flags shared with the TUI, and the sweep flags.
+
+Building the parser imports neither Keras nor Optuna, so `hptune --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from hptune.core import __version__
+from hptune.core.config import ACTIVATIONS, BACKENDS, ENGINES, OPTIMIZERS, PRESETS, RunConfig
+from hptune.core.errors import EXIT_INPUT
+
+__all__ = ["RUN_FLAGS", "add_config_arguments", "build_parser", "config_from_args"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad input exits 2 with one line naming the option (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_INPUT, f"hptune: error: {message}\n(see '{self.prog} --help')\n")
+
+
+def _units(text: str) -> int | list[int]:
+    try:
+        parts = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a width or comma-separated widths (1-4096), got {text!r}") from None
+    if not parts:
+        raise argparse.ArgumentTypeError("expected a width or comma-separated widths (1-4096)")
+    return parts[0] if len(parts) == 1 and "," not in text else parts
+
+
+def _number(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            expected = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _validation(text: str) -> str | int | float:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a count, a fraction or auto, got {text!r}") from None
+
+
+def _auto_or_int(text: str) -> str | int:
+    return text if text == "auto" else _number(int)(text)
+
+
+#: flag -> (config field, parser, help)
+RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
+    "--hidden-layers": ("hidden_layers", _number(int), "hidden Dense layers (0-64)"),
+    "--hidden-units": ("hidden_units", _units, "width of every hidden layer, or N,N,.. per layer (1-4096)"),
+    "--activation": ("activation", str, f"one of {', '.join(ACTIVATIONS)}"),
+    "--dropout": ("dropout", _number(float), "dropout after each hidden layer (0 <= p < 1)"),
+    "--optimizer": ("optimizer", str, f"one of {', '.join(OPTIMIZERS)}"),
+    "--learning-rate": ("learning_rate", _number(float), "learning rate (> 0, <= 10)"),
+    "--momentum": ("momentum", _number(float), "momentum for sgd and rmsprop (0 <= m < 1)"),
+    "--batch-size": ("batch_size", _number(int), "images per step (1 to the training-set size)"),
+    "--epochs": ("epochs", _number(int), "passes over the training images (1-10000)"),
+    "--patience": ("patience", _number(int), "stop early after N epochs without a better val_loss"),
+    "--seed": ("seed", _number(int), "random seed (same seed, same curves)"),
+    "--validation-size": ("validation_size", _validation, "held-out images: a count, a fraction, or auto"),
+    "--steps-per-execution": ("steps_per_execution", _auto_or_int, "training steps per backend call, or auto"),
+    "--engine": ("engine", str, f"one of {', '.join(ENGINES)}: a compiled loop of steps, Keras' model.fit, or auto"),
+    "--backend": ("backend", str, f"Keras backend, one of {', '.join(BACKENDS)} (auto: jax when installed)"),
+}
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", choices=list(PRESETS), help="start from one of the tutorial's experiments")
+    parser.add_argument("--config", metavar="FILE", help="a run config in TOML")
+    parser.add_argument("--dataset", metavar="NAME|PATH",
+                        help="mnist, fashion-mnist, mnist-5k, digits, IDX folder or .npz")
+    for flag, (dest, kind, text) in RUN_FLAGS.items():
+        parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+    parser.add_argument("--raw-pixels", dest="normalize", action="store_const", const=False, default=None,
+                        help="feed raw 0-255 pixels as the tutorial did (default: scale to [0, 1])")
+    parser.add_argument("--normalize", dest="normalize", action="store_const", const=True,
+                        help="scale pixels to [0, 1] (the default; overrides a preset's raw pixels)")
+    parser.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    from hptune.core.config import load_config, make_config
+
+    values = {dest: getattr(args, dest) for dest, *_ in RUN_FLAGS.values() if getattr(args, dest, None) is not None}
+    if getattr(args, "dataset", None) is not None:
+        values["dataset"] = args.dataset
+    if getattr(args, "normalize", None) is not None:
+        values["normalize"] = args.normalize
+    if getattr(args, "config", None):
+        return load_config(args.config, overrides=values, preset=args.preset)
+    return make_config(values, preset=getattr(args, "preset", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="hptune",
+        description="Tune the hyperparameters of dense Keras networks on MNIST-style digits, in the terminal.",
+        epilog="With no command, hptune opens the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"hptune {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    tui = sub.add_parser("tui", help="open the terminal app (the default)")
+    add_config_arguments(tui)
+
+    run = sub.add_parser("run", help="train one network headless and print its curves")
+    add_config_arguments(run)
+    run.add_argument("--json", action="store_true", help="print one JSON object with the whole run as the last line")
+
+    runs = sub.add_parser("runs", help="list stored runs")
+    runs.add_argument("--store", metavar="URL")
+    runs.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    runs.add_argument("--study", help="only runs of this study")
+
+    show = sub.add_parser("show", help="show one stored run with its epochs")
+    show.add_argument("run_id", type=_number(int), metavar="RUN_ID")
+    show.add_argument("--store", metavar="URL")
+    show.add_argument("--json", action="store_true")
+
+    presets = sub.add_parser("presets", help="list the presets")
+    presets.add_argument("--json", action="store_true")
+
+    serve = sub.add_parser("serve", help="serve the TUI to a browser (for demos)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_number(int), default=8000)
+    serve.add_argument("--store", metavar="URL")
+
+    add_sweep_parsers(sub)
+    return parser
+
+
+def add_sweep_parsers(sub: Any) -> None:
+    """`sweep`, `worker` and `studies`; their code (cli.sweep_commands) is imported only when one runs."""
+    sweep = sub.add_parser("sweep", help="search hyperparameters with Optuna (grid, random, TPE) over a space file")
+    sweep.add_argument("--space", metavar="FILE.toml", required=True,
+                       help="the search space ([space], [fixed], [sweep])")
+    sweep.add_argument("--algorithm", choices=["grid", "random", "tpe"], help="search algorithm (default tpe)")
+    sweep.add_argument("--trials", type=_number(int), metavar="N", help="trial budget (default 20; grid: every point)")
+    sweep.add_argument("--timeout", type=_number(float), metavar="S", help="time budget in seconds")
+    sweep.add_argument("--pruner", choices=["none", "median", "hyperband"], help="stop hopeless trials early")
+    sweep.add_argument("--objective", choices=["val_accuracy", "val_loss", "test_macro_f1"],
+                       help="what to optimize (default val_accuracy)")
+    sweep.add_argument("--workers", type=_number(int), metavar="N", help="worker processes on this machine (default 1)")
+    sweep.add_argument("--seed", type=_number(int), help="sampler seed (default 0)")
+    sweep.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
+    sweep.add_argument("--study", metavar="NAME", help="study name (default sweep-DATE-TIME)")
+    sweep.add_argument("--json", action="store_true", help="print one JSON object with every trial as the last line")
+
+    worker = sub.add_parser("worker", help="take trials of a sweep until it has none left (any host)")
+    worker.add_argument("--store", metavar="URL", help="the sweep's store (default: $HPTUNE_STORE)")
+    worker.add_argument("--study", metavar="NAME", required=True, help="the sweep's study name")
+    worker.add_argument("--log", metavar="FILE", help="append a JSON line per trial started and ended")
+    worker.add_argument("--quiet", action="store_true", help="print errors only")
+    worker.add_argument("--recycle-at", type=_number(float), default=1.1, metavar="RATIO",
+                        help="restart in place once memory reaches RATIO x that after the first trial (0: never)")
+
+    studies = sub.add_parser("studies", help="list the studies (sweeps and runs) in a store")
+    studies.add_argument("--store", metavar="URL")
+    studies.add_argument("--json", action="store_true")
+
+
