@@ -86,7 +86,8 @@ def test_the_served_page_fills_the_window_and_never_scrolls(tmp_path: Path) -> N
         port = probe.getsockname()[1]
     env = dict(os.environ, HPTUNE_STORE=str(tmp_path / "runs.journal"))
     server = subprocess.Popen([sys.executable, "-m", "hptune.tui.cli_entry", "serve", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
     try:
         page = None
         deadline = time.monotonic() + 60
