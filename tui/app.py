@@ -14,7 +14,8 @@ from typing import Any
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
 
 from hptune.core.config import RunConfig
 from hptune.tui.screens.main import MainScreen
@@ -92,14 +93,39 @@ class HptuneApp(App[int]):
             yield SystemCommand(
                 binding.description,
                 (binding.tooltip or binding.description) + f" ({binding.key_display or binding.key})",
-                partial(active.node.run_action, binding.action),
+                partial(self._run_listed, screen, active.node, binding.action),
             )
 
+    async def _run_listed(self, screen: Screen, node: Any, action: str) -> None:
+        """A command chosen in the palette acts on the screen it was listed for, and only while that screen is the
+        current one: keys that arrive between choosing and running it may have moved the user elsewhere."""
+        if self.screen is screen:
+            await node.run_action(action)
+
+    # --- which screen may cover which -----------------------------------------------------------------------------
+    # The command palette and the dialogs are modal: nothing is pushed over them. An app-wide key that opens a
+    # screen closes the palette first and does nothing while a dialog waits for its answer. Without this, a screen
+    # pushed over the palette let ctrl+p open a second one (Textual looks for an open palette on the top screen
+    # only), and the app died of two widgets sharing the palette's id.
+
+    def make_room(self) -> bool:
+        """Before an app-wide key opens a screen: close the palette if it is on top; False while a dialog is open."""
+        if isinstance(self.screen, CommandPalette):
+            self.screen.dismiss()
+        return not isinstance(self.screen, ModalScreen)
+
+    def action_command_palette(self) -> None:
+        """One palette in the whole stack, not only on the top screen."""
+        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
+            return
+        super().action_command_palette()
+
     def action_sweep(self) -> None:
-        """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown."""
+        """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown; it is
+        never in the stack twice."""
         from hptune.tui.screens.sweep import SweepScreen
 
-        if isinstance(self.screen, SweepScreen):
+        if not self.make_room() or any(isinstance(screen, SweepScreen) for screen in self.screen_stack):
             return
         if not self.is_screen_installed("sweep"):
             self.install_screen(SweepScreen(self.main_screen.form.config or self.start_config), "sweep")
