@@ -169,20 +169,26 @@ class SweepScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep")
     def _run_sweep(self, space: SearchSpace, settings: SweepSettings, name: str, stop: threading.Event) -> None:
-        """Create the study and work on it: in this thread with one worker, else in worker processes."""
-        from hptune.core.sweeps import SweepWorker, create_sweep
+        """Create the study and work on it: in this thread with one worker, else in worker processes. A stop is
+        written to the store here, once the study exists: a stop pressed before it was created must not fail."""
+        from hptune.core.sweeps import SweepWorker, create_sweep, request_stop
 
         store = self.app.store
         create_sweep(store, name, space, settings)
         self.app.call_from_thread(self._list_sweeps)
         if settings.workers == 1:
             SweepWorker(store, name, stop=stop).run()
+            if stop.is_set():
+                request_stop(store, name)
             return
         from hptune.core.sweep_cli import start_workers
 
         children = start_workers(store.location, name, settings.workers)
+        requested = False
         while any(c.poll() is None for c in children):
-            stop.wait(0.5)
+            if stop.wait(0.5) and not requested:
+                request_stop(store, name)
+                requested = True
         failed = [c.returncode for c in children if c.returncode != 0]
         if failed:
             raise RuntimeError(f"sweep workers failed with exit codes {failed}")
@@ -206,12 +212,8 @@ class SweepScreen(Screen[None]):
         self._status(f"Stopping [b]{self.watching}[/]: running trials end at their next epoch end …")
 
     def _stop_sweep(self) -> None:
-        if not self.running or self.watching is None:
-            return
-        self.stop_event.set()
-        from hptune.core.sweeps import request_stop
-
-        request_stop(self.app.store, self.watching)
+        if self.running:
+            self.stop_event.set()  # the sweep's thread passes it on to the store (see _run_sweep)
 
     # --- watching -----------------------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="sweep-list")
