@@ -38,15 +38,15 @@ class HptuneApp(App[int]):
                 STYLES / "dialogs.tcss", STYLES / "sweep.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
-        Binding("ctrl+e", "sweep", "Sweep", priority=True, show=False,
+        Binding("ctrl+e", "sweep", "Sweep", priority=True,
                 tooltip="Search hyperparameters: grid, random or TPE (the sweep screen)"),
     ]
 
-    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> None:
+    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path | None = None) -> None:
         super().__init__()
         self.store = store
         self.start_config = config or RunConfig()
-        self.export_dir = Path(export_dir)
+        self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
         self.main_screen = MainScreen(self.start_config)
         self._training_host: Any = None
 
@@ -114,6 +114,11 @@ class HptuneApp(App[int]):
             self.screen.dismiss()
         return not isinstance(self.screen, ModalScreen)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sweep":  # not offered on the sweep screen itself
+            return self.screen.id != "sweep"
+        return True
+
     def action_command_palette(self) -> None:
         """One palette in the whole stack, not only on the top screen."""
         if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
@@ -143,9 +148,20 @@ class HptuneApp(App[int]):
         self.exit()
 
 
-def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path = ".") -> HptuneApp:
+def default_export_dir() -> Path:
+    """Where the history's CSV exports go: hptune's folder in the user's data directory, beside the default store,
+    never the folder the app happened to be started from."""
+    from hptune.core.store import default_store_path
+
+    return default_store_path().parent / "exports"
+
+
+def make_app(
+    store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path | None = None
+) -> HptuneApp:
     """The one factory: the CLI and the tests build the app here. `store` is a core.store.Store (default: the
-    same store as the CLI's, from $HPTUNE_STORE or the user's data folder)."""
+    same store as the CLI's, from $HPTUNE_STORE or the user's data folder); `export_dir` defaults to
+    default_export_dir()."""
     if store is None:
         from hptune.core.store import Store
 

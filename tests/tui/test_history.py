@@ -113,6 +113,19 @@ async def test_export_writes_the_table_as_csv_and_says_where(fixture_store, tmp_
         assert str(written.resolve()) in str(app.screen.query_one("#history-status", Static).render())
 
 
+async def test_export_goes_to_the_data_folder_not_the_current_one(fixture_store, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_history(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        [written] = list((tmp_path / "data" / "hptune" / "exports").glob("hptune-runs-*.csv"))
+        assert not list(tmp_path.glob("*.csv"))
+        assert str(written.resolve()) in str(app.screen.query_one("#history-status", Static).render())
+
+
 async def test_run_detail_shows_confusion_matrix_and_misclassified_digits(fixture_store, wait_for) -> None:
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=(120, 40)) as pilot:

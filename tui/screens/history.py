@@ -25,7 +25,7 @@ class HistoryScreen(Screen[None]):
         Binding("i", "inspect", "Inspect", tooltip="Confusion matrix and misclassified digits (also enter)"),
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
-        Binding("e", "export", "CSV", tooltip="Export the table to a CSV file"),
+        Binding("e", "export", "CSV", tooltip="Export the table to a CSV file in hptune's data folder (exports/)"),
     ]
 
     def __init__(self) -> None:

@@ -113,8 +113,8 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "train":
-            return not self.running and self.form.config is not None or None
+        if action == "train":  # an invalid form still answers ctrl+r: it says which field blocks the run
+            return not self.running or None
         if action == "stop":
             return self.running or None
         if action == "inspect":
@@ -157,7 +157,7 @@ class MainScreen(Screen[None]):
             return
         if config is None:
             self.form.focus_first_error()
-            self.notify("Fix the highlighted fields first.", severity="warning")
+            self.notify(f"Cannot train yet: {self.form.blocking()}", severity="warning")
             return
         self.running = True
         self.stop_event = threading.Event()

@@ -233,6 +233,16 @@ class HyperparamForm(VerticalScroll):
         self.load(values)
         self.notify(PRESET_HELP[name], title=f"Preset {name}")
 
+    def blocking(self) -> str:
+        """What keeps the form from being a config, naming the field, as one line (empty when it is valid)."""
+        names = [name for name in (*FIELD_LABELS, "config") if name in self.errors]
+        if not names:
+            return ""
+        first = names[0]
+        label = FIELD_LABELS.get(first, "The config")
+        more = f" (and {len(names) - 1} more field(s))" if len(names) > 1 else ""
+        return f"{label} ({first}): {self.errors[first].splitlines()[0]}{more}"
+
     def focus_first_error(self) -> bool:
         for name in FIELD_LABELS:
             if name in self.errors:
