@@ -120,10 +120,20 @@ class HptuneApp(App[int]):
         return True
 
     def action_command_palette(self) -> None:
-        """One palette in the whole stack, not only on the top screen."""
-        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
-            return
-        super().action_command_palette()
+        """One palette in the whole stack, not only on the top screen; ours closes once (tui.screens.palette)."""
+        from hptune.tui.screens.palette import Palette
+
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The theme chooser (from the palette's "Change theme"), as a palette that closes once."""
+        from textual.theme import ThemeProvider
+
+        from hptune.tui.screens.palette import Palette
+
+        if not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_sweep(self) -> None:
         """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown; it is

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.command import CommandPalette
-from textual.widgets import Static
+from textual.command import CommandInput, CommandPalette
+from textual.widgets import Button, Input, Static
 
 from hptune.core.config import make_config
 from hptune.tui.app import make_app
@@ -14,6 +14,7 @@ from hptune.tui.screens.confirm_dialog import ConfirmDialog
 from hptune.tui.screens.error_dialog import ErrorDialog
 from hptune.tui.screens.history import HistoryScreen
 from hptune.tui.screens.sweep import SweepScreen
+from hptune.tui.widgets import RunTable
 
 TINY = {"dataset": "mnist-5k", "epochs": 1, "hidden_layers": 1, "hidden_units": 8}
 
@@ -130,3 +131,48 @@ async def test_the_sweep_screen_opened_over_a_failed_run_leaves_its_dialog_for_l
         assert isinstance(app.screen, SweepScreen)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorDialog), timeout=10, what="the deferred dialog")
+
+
+def _queue(widget, message_factory, times: int) -> None:
+    """The same message queued on a widget several times before it handles the first: what a fast terminal's
+    repeated key (enter on a button, a list or an input) leads to."""
+    for _ in range(times):
+        widget.post_message(message_factory())
+
+
+async def test_a_second_enter_queued_in_the_palette_does_not_close_the_screen_below(store) -> None:
+    app = make_app(store, make_config(TINY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p", *"form")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, CommandPalette)  # listing the Form command
+        command_input = app.screen.query_one(CommandInput)
+        _queue(command_input, lambda: Input.Submitted(command_input, command_input.value), 4)
+        await pilot.pause(0.5)
+        assert _stack(app) == ["MainScreen"]
+        assert not app.main_screen.query_one("#form-pane").display  # the command ran, once
+    assert app._exception is None
+
+
+async def test_a_dialog_answered_twice_in_a_burst_closes_only_itself(fixture_store) -> None:
+    app = make_app(fixture_store, make_config(TINY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(ErrorDialog("Problem", "something"))
+        await pilot.pause()
+        ok = app.screen.query_one("#ok", Button)
+        _queue(ok, lambda: Button.Pressed(ok), 2)
+        await pilot.pause(0.5)
+        assert _stack(app) == ["MainScreen"]
+        await pilot.press("ctrl+o", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        no = app.screen.query_one("#no", Button)
+        _queue(no, lambda: Button.Pressed(no), 3)
+        await pilot.pause(0.5)
+        assert _stack(app) == ["MainScreen", "HistoryScreen"]
+        table = app.screen.query_one(RunTable)
+        row = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        _queue(table, lambda: RunTable.RowSelected(table, table.cursor_row, row), 2)
+        await pilot.pause(0.5)
+        assert _stack(app) == ["MainScreen", "HistoryScreen", "RunDetailScreen"]
+    assert app._exception is None

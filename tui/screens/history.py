@@ -109,7 +109,8 @@ class HistoryScreen(Screen[None]):
     @on(RunTable.RowSelected)
     def _row_chosen(self, event: RunTable.RowSelected) -> None:
         event.stop()
-        self.action_inspect()
+        if self.is_active:  # a second enter queued on the table must not open the run twice
+            self.action_inspect()
 
     def action_inspect(self) -> None:
         record = self._current()

@@ -311,6 +311,8 @@ class SweepScreen(Screen[None]):
     # --- results ------------------------------------------------------------------------------------------------------
     @on(Button.Pressed, "#use-best")
     def action_use_best(self) -> None:
+        if not self.is_active:  # left already: a second press queued on the button must not pop the main screen
+            return
         config = self.snapshot.best_config() if self.snapshot is not None else None
         if config is None:
             self.notify("No finished trial yet.", severity="warning")
