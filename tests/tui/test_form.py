@@ -157,3 +157,17 @@ async def test_every_key_of_every_screen_is_in_the_footer_at_80_columns(fixture_
             assert "Quit" in shown and ("Sweep" in shown) == (screen_id != "sweep"), (screen_id, shown)
             assert {b.description for b in app.screen.BINDINGS if b.show} <= shown
             assert all(k.region.right <= 80 for k in keys), [(k.description, k.region) for k in keys]
+
+
+async def test_clearing_the_preset_picker_leaves_the_form_as_it_is(store) -> None:
+    app = make_app(store, make_config({"dataset": "mnist-5k", "hidden_units": 48}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        preset = app.screen.query_one("#preset", Select)
+        await pilot.press("ctrl+l")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert preset.value is not Select.NULL
+        preset.clear()  # backspace on the picker: no preset chosen
+        await pilot.pause()
+        assert preset.value is Select.NULL
+        assert app._exception is None and app.screen.query_one(HyperparamForm).config is not None

@@ -232,7 +232,7 @@ class SweepScreen(Screen[None]):
 
     @on(Select.Changed, "#watch")
     def _watch(self, event: Select.Changed) -> None:
-        if event.value is Select.BLANK or event.value == self.watching:
+        if event.value is Select.NULL or event.value == self.watching:
             return
         if self.running:
             self.notify("A sweep runs here: stop it before watching another.", severity="warning")

@@ -221,7 +221,7 @@ class HyperparamForm(VerticalScroll):
     def _selected(self, event: Select.Changed) -> None:
         event.stop()
         if event.select.id == "preset":
-            if event.value is not Select.BLANK:
+            if event.value is not Select.NULL:  # cleared: nothing to apply
                 self.apply_preset(str(event.value))
             return
         self.validate_fields()
