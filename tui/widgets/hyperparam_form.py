@@ -141,8 +141,13 @@ class HyperparamForm(VerticalScroll):
                         values[name] = text
         return values
 
-    def load(self, values: dict[str, Any]) -> None:
-        """Fill the form from config values (a preset, a stored run), then validate once."""
+    def load(self, values: dict[str, Any], preset: str | None = None) -> None:
+        """Fill the form from config values (a preset, a stored run, a sweep's best trial), then validate once. The
+        preset picker names `preset`, or nothing: it never names a preset the form no longer holds."""
+        picker = self.query_one("#preset", Select)
+        if preset is None and picker.value is not Select.NULL:
+            with picker.prevent(Select.Changed):
+                picker.clear()
         self._loading = True
         try:
             for key, value in values.items():
@@ -230,7 +235,7 @@ class HyperparamForm(VerticalScroll):
         """A tutorial experiment on top of the defaults; the dataset choice stays as it is."""
         keep = {k: v for k, v in self.raw_values().items() if k in FIELD_GROUPS["Data"] and k != "normalize"}
         values = {**RunConfig().model_dump(), **PRESETS[name], **keep}
-        self.load(values)
+        self.load(values, preset=name)
         self.notify(PRESET_HELP[name], title=f"Preset {name}")
 
     def blocking(self) -> str:
