@@ -110,8 +110,10 @@ class HptuneApp(App[int]):
 
     def make_room(self) -> bool:
         """Before an app-wide key opens a screen: close the palette if it is on top; False while a dialog is open."""
-        if isinstance(self.screen, CommandPalette):
-            self.screen.dismiss()
+        from hptune.tui.screens.palette import Palette
+
+        if isinstance(self.screen, Palette):
+            self.screen.close()
         return not isinstance(self.screen, ModalScreen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

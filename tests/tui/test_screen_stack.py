@@ -176,3 +176,19 @@ async def test_a_dialog_answered_twice_in_a_burst_closes_only_itself(fixture_sto
         await pilot.pause(0.5)
         assert _stack(app) == ["MainScreen", "HistoryScreen", "RunDetailScreen"]
     assert app._exception is None
+
+
+async def test_an_app_key_closing_the_palette_mid_search_stops_the_search(store) -> None:
+    app = make_app(store, make_config(TINY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            palette = app.screen
+            await pilot.press("s", "ctrl+e")  # the sweep key closes the palette while it searches "s"
+            assert not [w for w in app.workers if w.node is palette and not w.is_finished]  # its search stopped
+            await pilot.pause(0.6)  # past the palette's batch time: a search left running would write to it now
+            assert _stack(app) == ["MainScreen", "SweepScreen"]
+            app.pop_screen()
+            await pilot.pause()
+    assert app._exception is None
