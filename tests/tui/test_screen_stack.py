@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.command import CommandInput, CommandPalette
 from textual.widgets import Button, Input, Static
 
@@ -28,13 +29,13 @@ async def test_an_app_key_over_the_palette_closes_it_and_ctrl_p_never_opens_a_se
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
-        assert _stack(app) == ["MainScreen", "CommandPalette"]
+        assert _stack(app) == ["MainScreen", "Palette"]
         await pilot.press("ctrl+e")  # an app-wide key while the palette is open
         await pilot.pause()
         assert _stack(app) == ["MainScreen", "SweepScreen"]
         await pilot.press("ctrl+p", "ctrl+e", "ctrl+p")
         await pilot.pause()
-        assert _stack(app) == ["MainScreen", "SweepScreen", "CommandPalette"]
+        assert _stack(app) == ["MainScreen", "SweepScreen", "Palette"]
         assert len(app.query("CommandPalette")) <= 1 and sum(isinstance(s, CommandPalette) for s in app.screen_stack) == 1
 
 
@@ -47,7 +48,7 @@ async def test_the_palette_counts_anywhere_in_the_stack_not_only_on_top(store) -
         await pilot.pause()
         await pilot.press("ctrl+p")
         await pilot.pause()
-        assert _stack(app) == ["MainScreen", "CommandPalette", "ErrorDialog"]
+        assert _stack(app) == ["MainScreen", "Palette", "ErrorDialog"]
 
 
 async def test_no_screen_opens_over_a_dialog_waiting_for_an_answer(fixture_store) -> None:
@@ -105,7 +106,7 @@ async def test_a_run_that_fails_under_the_palette_shows_its_dialog_once_the_main
         await pilot.pause()
         await wait_for(pilot, lambda: not main.running, what="the run to fail")
         await pilot.pause()
-        assert _stack(app) == ["MainScreen", "CommandPalette"]  # the dialog did not cover the palette
+        assert _stack(app) == ["MainScreen", "Palette"]  # the dialog did not cover the palette
         assert "Dataset problem" in str(main.query_one("#run-title", Static).render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorDialog), timeout=10, what="the deferred dialog")
@@ -191,4 +192,35 @@ async def test_an_app_key_closing_the_palette_mid_search_stops_the_search(store)
             assert _stack(app) == ["MainScreen", "SweepScreen"]
             app.pop_screen()
             await pilot.pause()
+    assert app._exception is None
+
+
+async def test_page_keys_in_the_palette_while_its_list_changes(store) -> None:
+    app = make_app(store, make_config(TINY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for text in ("", "s", "e", "t"):
+            await pilot.press("ctrl+p", *text)
+            await pilot.pause(0.4)
+            palette = app.screen
+            for key in ("backspace", "pagedown", "pageup", "o", "pagedown", "pagedown", "pageup"):
+                app._driver.send_message(events.Key(key, "o" if key == "o" else None))
+            await pilot.pause(0.4)
+            assert app.screen is palette
+            await pilot.press("escape")
+            await pilot.pause()
+    assert app._exception is None
+
+
+async def test_text_typed_as_an_app_key_closes_the_palette_starts_no_search(store) -> None:
+    app = make_app(store, make_config(TINY))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        command_input = palette.query_one(CommandInput)
+        command_input.value = "his"  # its Changed message is queued; the app key is handled first
+        app.action_sweep()
+        await pilot.pause(0.6)
+        assert _stack(app) == ["MainScreen", "SweepScreen"]
+        assert not [w for w in app.workers if w.node is palette and not w.is_finished]
     assert app._exception is None
