@@ -15,7 +15,8 @@ from typing import Any
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.command import CommandPalette
+from textual.screen import ModalScreen, Screen
 
 from hptune.core.config import RunConfig
 from hptune.tui.messages import UseConfig
@@ -39,17 +40,17 @@ class HptuneApp(App[int]):
                 STYLES / "dialogs.tcss", STYLES / "sweep.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
-        Binding("ctrl+e", "sweep", "Sweep", priority=True, show=False,
+        Binding("ctrl+e", "sweep", "Sweep", priority=True,
                 tooltip="Search hyperparameters: grid, random or TPE (the sweep screen)"),
     ]
 
-    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path = ".",
+    def __init__(self, store: Any, config: RunConfig | None = None, *, export_dir: str | Path | None = None,
                  warm_training: bool = False) -> None:
         super().__init__()
         self.warm_training = warm_training
         self.store = store
         self.start_config = config or RunConfig()
-        self.export_dir = Path(export_dir)
+        self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
         self.main_screen = MainScreen(self.start_config)
         self._training_host: Any = None
 
@@ -105,7 +106,7 @@ class HptuneApp(App[int]):
             yield SystemCommand(
                 binding.description,
                 (binding.tooltip or binding.description) + f" ({binding.key_display or binding.key})",
-                partial(active.node.run_action, binding.action),
+                partial(self._run_listed, screen, active.node, binding.action),
             )
 
     def on_use_config(self, message: UseConfig) -> None:
@@ -119,11 +120,53 @@ class HptuneApp(App[int]):
             self.pop_screen()
         self.notify(f"{message.what} is in the form: ctrl+r trains it.")
 
+    async def _run_listed(self, screen: Screen, node: Any, action: str) -> None:
+        """A command chosen in the palette acts on the screen it was listed for, and only while that screen is the
+        current one: keys that arrive between choosing and running it may have moved the user elsewhere."""
+        if self.screen is screen:
+            await node.run_action(action)
+
+    # --- which screen may cover which -----------------------------------------------------------------------------
+    # The command palette and the dialogs are modal: nothing is pushed over them. An app-wide key that opens a
+    # screen closes the palette first and does nothing while a dialog waits for its answer. Without this, a screen
+    # pushed over the palette let ctrl+p open a second one (Textual looks for an open palette on the top screen
+    # only), and the app died of two widgets sharing the palette's id.
+
+    def make_room(self) -> bool:
+        """Before an app-wide key opens a screen: close the palette if it is on top; False while a dialog is open."""
+        from hptune.tui.screens.palette import Palette
+
+        if isinstance(self.screen, Palette):
+            self.screen.close()
+        return not isinstance(self.screen, ModalScreen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sweep":  # not offered on the sweep screen itself
+            return self.screen.id != "sweep"
+        return True
+
+    def action_command_palette(self) -> None:
+        """One palette in the whole stack, not only on the top screen; ours closes once (tui.screens.palette)."""
+        from hptune.tui.screens.palette import Palette
+
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The theme chooser (from the palette's "Change theme"), as a palette that closes once."""
+        from textual.theme import ThemeProvider
+
+        from hptune.tui.screens.palette import Palette
+
+        if not any(isinstance(s, CommandPalette) for s in self.screen_stack):
+            self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
     def action_sweep(self) -> None:
-        """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown."""
+        """The sweep screen, one per app so a running sweep keeps its state while the main screen is shown; it is
+        never in the stack twice."""
         from hptune.tui.screens.sweep import SweepScreen
 
-        if isinstance(self.screen, SweepScreen):
+        if not self.make_room() or any(isinstance(screen, SweepScreen) for screen in self.screen_stack):
             return
         if not self.is_screen_installed("sweep"):
             self.install_screen(SweepScreen(self.main_screen.form.config or self.start_config), "sweep")
@@ -141,11 +184,20 @@ class HptuneApp(App[int]):
         self.exit()
 
 
-def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path = ".",
+def default_export_dir() -> Path:
+    """Where the history's CSV exports go: hptune's folder in the user's data directory, beside the default store,
+    never the folder the app happened to be started from."""
+    from hptune.core.store import default_store_path
+
+    return default_store_path().parent / "exports"
+
+
+def make_app(store: Any = None, config: RunConfig | None = None, *, export_dir: str | Path | None = None,
              warm_training: bool = False) -> HptuneApp:
     """The one factory: the CLI and the tests build the app here. `store` is a core.store.Store (default: the
-    same store as the CLI's, from $HPTUNE_STORE or the user's data folder). `warm_training` starts the training
-    process as soon as the first frame is drawn (the CLI does; tests that never train need not pay for it)."""
+    same store as the CLI's, from $HPTUNE_STORE or the user's data folder); `export_dir` defaults to
+    default_export_dir(). `warm_training` starts the training process as soon as the first frame is drawn (the CLI
+    does; tests that never train need not pay for it)."""
     if store is None:
         from hptune.core.store import Store
 

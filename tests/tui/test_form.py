@@ -36,7 +36,7 @@ async def test_invalid_values_show_the_models_message_and_disable_train(store) -
         expected = str(err.value).partition(": ")[2]
         assert _field_error(app, "learning_rate") == expected
         assert screen.query_one("#train", Button).disabled
-        assert screen.check_action("train", ()) is None  # dimmed in the footer too
+        assert screen.check_action("train", ()) is True  # ctrl+r still answers: it names the blocking field
         assert "need attention" in str(screen.query_one("#model-size", Static).render())
 
         screen.query_one("#field-hidden_units", Input).value = "100,0"
@@ -125,3 +125,50 @@ def test_first_screen_appears_before_tensorflow_is_imported(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "loaded: []" in out.stdout
+
+
+async def test_ctrl_r_on_an_invalid_form_says_which_field_blocks_it(store) -> None:
+    app = make_app(store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        units = app.screen.query_one("#field-hidden_units", Input)
+        units.value = "lots"
+        await pilot.pause()
+        app.screen.query_one("#field-epochs", Input).focus()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert not app.main_screen.running
+        [note] = [n.message for n in app._notifications]
+        assert note.startswith("Cannot train yet: Units (hidden_units): ")
+        assert app.focused is units
+
+
+async def test_every_key_of_every_screen_is_in_the_footer_at_80_columns(fixture_store) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key, screen_id in (("", "main"), ("ctrl+o", "history"), ("enter", "run-detail"), ("ctrl+e", "sweep")):
+            if key:
+                await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            assert app.screen.id == screen_id
+            keys = [k for k in app.screen.query(FooterKey) if k.display]
+            shown = {k.description for k in keys}
+            assert "Quit" in shown and ("Sweep" in shown) == (screen_id != "sweep"), (screen_id, shown)
+            assert {b.description for b in app.screen.BINDINGS if b.show} <= shown
+            assert all(k.region.right <= 80 for k in keys), [(k.description, k.region) for k in keys]
+
+
+async def test_clearing_the_preset_picker_leaves_the_form_as_it_is(store) -> None:
+    app = make_app(store, make_config({"dataset": "mnist-5k", "hidden_units": 48}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        preset = app.screen.query_one("#preset", Select)
+        await pilot.press("ctrl+l")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert preset.value is not Select.NULL
+        preset.clear()  # backspace on the picker: no preset chosen
+        await pilot.pause()
+        assert preset.value is Select.NULL
+        assert app._exception is None and app.screen.query_one(HyperparamForm).config is not None

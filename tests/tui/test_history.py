@@ -112,6 +112,19 @@ async def test_export_writes_the_table_as_csv_and_says_where(fixture_store, tmp_
         assert str(written.resolve()) in str(app.screen.query_one("#history-status", Static).render())
 
 
+async def test_export_goes_to_the_data_folder_not_the_current_one(fixture_store, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_history(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        [written] = list((tmp_path / "data" / "hptune" / "exports").glob("hptune-runs-*.csv"))
+        assert not list(tmp_path.glob("*.csv"))
+        assert str(written.resolve()) in str(app.screen.query_one("#history-status", Static).render())
+
+
 async def test_run_detail_shows_confusion_matrix_and_misclassified_digits(fixture_store, wait_for) -> None:
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -145,3 +158,38 @@ async def test_palette_lists_the_screens_bindings(fixture_store) -> None:
         await _open_history(app, pilot)
         names = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Mark", "Sort", "Open", "Delete", "CSV", "Back", "Inspect"} <= names
+
+
+async def test_inspect_never_says_loading_and_nothing_to_show_at_once(fixture_store, wait_for) -> None:
+    from hptune.tui.screens import RunDetailScreen
+
+    record = next(r for r in fixture_store.runs() if r.mistakes)
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(RunDetailScreen(record.run_id))
+        screen = app.screen
+        grid = screen.query_one(DigitGrid)
+        note = str(screen.query_one("#mistakes-note", Static).render())
+        assert note.startswith("loading ") and not grid.display
+        await wait_for(pilot, lambda: bool(grid.digits), timeout=60, what="the test digits")
+        await pilot.pause()
+        assert grid.display and "shown" in str(screen.query_one("#mistakes-note", Static).render())
+
+
+async def test_the_preset_picker_forgets_the_preset_once_another_config_is_loaded(fixture_store) -> None:
+    from textual.widgets import Select
+
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = app.main_screen.query_one("#preset", Select)
+        picker.value = "seed-10x10"
+        await pilot.pause()
+        assert app.main_screen.form.config.hidden_units == 10
+        await _open_history(app, pilot)
+        await pilot.press("o")  # a stored run's config into the form
+        await pilot.pause()
+        assert app.screen is app.main_screen
+        assert picker.value is Select.NULL
+        picker.value = "seed-10x10"  # choosing it again applies it again
+        await pilot.pause()
+        assert picker.value == "seed-10x10" and app.main_screen.form.config.hidden_units == 10

@@ -29,11 +29,12 @@ class ConfirmDialog(ModalScreen[bool]):
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
-        self.dismiss(True)
+        self.action_answer(True)
 
     @on(Button.Pressed, "#no")
     def _no(self) -> None:
-        self.dismiss(False)
+        self.action_answer(False)
 
     def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+        if self.is_active:  # answered already: a second key queued on a button must not pop the screen below
+            self.dismiss(answer)

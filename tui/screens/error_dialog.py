@@ -50,4 +50,5 @@ class ErrorDialog(ModalScreen[None]):
 
     @on(Button.Pressed, "#ok")
     def action_dismiss_dialog(self) -> None:
-        self.dismiss(None)
+        if self.is_active:  # closed already: a second enter queued on the button must not pop the screen below
+            self.dismiss(None)

@@ -26,7 +26,7 @@ class HistoryScreen(Screen[None]):
         Binding("i", "inspect", "Inspect", tooltip="Confusion matrix and misclassified digits (also enter)"),
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
-        Binding("e", "export", "CSV", tooltip="Export the table to a CSV file"),
+        Binding("e", "export", "CSV", tooltip="Export the table to a CSV file in hptune's data folder (exports/)"),
     ]
 
     def __init__(self) -> None:
@@ -110,7 +110,8 @@ class HistoryScreen(Screen[None]):
     @on(RunTable.RowSelected)
     def _row_chosen(self, event: RunTable.RowSelected) -> None:
         event.stop()
-        self.action_inspect()
+        if self.is_active:  # a second enter queued on the table must not open the run twice
+            self.action_inspect()
 
     def action_inspect(self) -> None:
         record = self._current()

@@ -64,6 +64,8 @@ class MainScreen(Screen[None]):
         self._pending_log: list[tuple[EpochMetrics, int]] = []
         self._button_state: tuple[bool, bool] | None = None
         self._chart_timer: Timer | None = None
+        #: A failed run's dialog waiting for this screen to be the one on top (see _worker_failed).
+        self._pending_dialog: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -112,8 +114,8 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "train":
-            return not self.running and self.form.config is not None or None
+        if action == "train":  # an invalid form still answers ctrl+r: it says which field blocks the run
+            return not self.running or None
         if action == "stop":
             return self.running or None
         if action == "inspect":
@@ -156,7 +158,7 @@ class MainScreen(Screen[None]):
             return
         if config is None:
             self.form.focus_first_error()
-            self.notify("Fix the highlighted fields first.", severity="warning")
+            self.notify(f"Cannot train yet: {self.form.blocking()}", severity="warning")
             return
         self.running = True
         self.stop_event = threading.Event()
@@ -331,7 +333,22 @@ class MainScreen(Screen[None]):
         self.query_one("#run-title", Static).update(f"[b $error]{title}[/]")
         self.query_one(EpochProgress).note("")
         self.query_one(ResultsPanel).update(f"[$error]{escape(text)}[/]")
-        if not self.quit_when_done:
+        if self.quit_when_done:
+            return
+        if self.is_active:
+            self.app.push_screen(ErrorDialog(title, text))
+            return
+        # Another screen, the palette or a dialog is on top: a dialog pushed now would cover it mid-use. The run's
+        # failure is on this screen already; its dialog waits until the user comes back here.
+        self._pending_dialog = (title, text)
+        self.notify(f"{title}: the main screen has the details.", severity="error")
+
+    def on_screen_resume(self) -> None:
+        if self._pending_dialog is not None and self.is_active:
+            from hptune.tui.screens.error_dialog import ErrorDialog
+
+            title, text = self._pending_dialog
+            self._pending_dialog = None
             self.app.push_screen(ErrorDialog(title, text))
 
     # --- drawing --------------------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ class RunDetailScreen(Screen[None]):
             self.query_one("#mistakes-note", Static).update(
                 f"loading {len(r.mistakes)} test images from {(r.dataset or {}).get('name', '?')}…"
             )
+            self.query_one(DigitGrid).display = False  # its empty text would contradict the note until they load
             self.load_digits(r)
         else:
             self.query_one("#mistakes-note", Static).update("No misclassified test digits were stored for this run.")
@@ -87,7 +88,9 @@ class RunDetailScreen(Screen[None]):
             n_test = (self.record.dataset or {}).get("n_test")
             total = f" of {len(self.record.mistakes)} stored" if len(digits) != len(self.record.mistakes) else ""
             note.update(f"{len(digits)} shown{total}" + (f" · {n_test:,} test images" if n_test else ""))
-            self.query_one(DigitGrid).set_digits(digits)
+            grid = self.query_one(DigitGrid)
+            grid.set_digits(digits)
+            grid.display = bool(digits)
         elif event.state == WorkerState.ERROR:
             note.update(f"[$error]Could not load the test images: {escape(str(event.worker.error))}[/]")
 

@@ -228,7 +228,7 @@ class SweepScreen(Screen[None]):
 
     @on(Select.Changed, "#watch")
     def _watch(self, event: Select.Changed) -> None:
-        if event.value is Select.BLANK or event.value == self.watching:
+        if event.value is Select.NULL or event.value == self.watching:
             return
         if self.running:
             self.notify("A sweep runs here: stop it before watching another.", severity="warning")
@@ -313,6 +313,8 @@ class SweepScreen(Screen[None]):
     # --- results ------------------------------------------------------------------------------------------------------
     @on(Button.Pressed, "#use-best")
     def action_use_best(self) -> None:
+        if not self.is_active:  # left already: a second press queued on the button must not pop the main screen
+            return
         config = self.snapshot.best_config() if self.snapshot is not None else None
         if config is None:
             self.notify("No finished trial yet.", severity="warning")

@@ -145,8 +145,13 @@ class HyperparamForm(VerticalScroll):
                         values[name] = text
         return values
 
-    def load(self, values: dict[str, Any]) -> None:
-        """Fill the form from config values (a preset, a stored run), then validate once."""
+    def load(self, values: dict[str, Any], preset: str | None = None) -> None:
+        """Fill the form from config values (a preset, a stored run, a sweep's best trial), then validate once. The
+        preset picker names `preset`, or nothing: it never names a preset the form no longer holds."""
+        picker = self.query_one("#preset", Select)
+        if preset is None and picker.value is not Select.NULL:
+            with picker.prevent(Select.Changed):
+                picker.clear()
         self._loading = True
         try:
             for key, value in values.items():
@@ -225,7 +230,7 @@ class HyperparamForm(VerticalScroll):
     def _selected(self, event: Select.Changed) -> None:
         event.stop()
         if event.select.id == "preset":
-            if event.value is not Select.BLANK:
+            if event.value is not Select.NULL:  # cleared: nothing to apply
                 self.apply_preset(str(event.value))
             return
         self.validate_fields()
@@ -234,8 +239,18 @@ class HyperparamForm(VerticalScroll):
         """A tutorial experiment on top of the defaults; the dataset choice stays as it is."""
         keep = {k: v for k, v in self.raw_values().items() if k in FIELD_GROUPS["Data"] and k != "normalize"}
         values = {**RunConfig().model_dump(), **PRESETS[name], **keep}
-        self.load(values)
+        self.load(values, preset=name)
         self.notify(PRESET_HELP[name], title=f"Preset {name}")
+
+    def blocking(self) -> str:
+        """What keeps the form from being a config, naming the field, as one line (empty when it is valid)."""
+        names = [name for name in (*FIELD_LABELS, "config") if name in self.errors]
+        if not names:
+            return ""
+        first = names[0]
+        label = FIELD_LABELS.get(first, "The config")
+        more = f" (and {len(names) - 1} more field(s))" if len(names) > 1 else ""
+        return f"{label} ({first}): {self.errors[first].splitlines()[0]}{more}"
 
     def focus_first_error(self) -> bool:
         for name in FIELD_LABELS:
