@@ -172,7 +172,7 @@ class RunRecord:
     @property
     def diagnosis(self) -> Diagnosis | None:
         d = self.attrs.get("diagnosis")
-        return Diagnosis(d["label"], d["advice"], d.get("since_epoch")) if d else None
+        return Diagnosis.from_dict(d) if d else None
 
     @property
     def confusion(self) -> list[list[int]] | None:

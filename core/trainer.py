@@ -252,7 +252,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
 
     result.best_epoch = best_epoch(result.epochs)
     if result.epochs or result.status == "diverged":
-        result.diagnosis = diagnose(result.epochs, diverged=result.status == "diverged")
+        result.diagnosis = diagnose(result.epochs, config, diverged=result.status == "diverged")
     finished = RunFinished(
         status=result.status,
         message=result.message,

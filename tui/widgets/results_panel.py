@@ -35,6 +35,8 @@ class RunSummary:
     train_seconds: float | None = None
     best_epoch: int | None = None
     diagnosis: str | None = None
+    #: The figures behind the diagnosis: final train and validation accuracy, their gap (variance), the bias.
+    fit: str | None = None
     device: str | None = None
     backend: str | None = None
     params: int | None = None
@@ -55,6 +57,7 @@ class RunSummary:
             train_seconds=event.train_seconds,
             best_epoch=event.best_epoch,
             diagnosis=event.diagnosis.line if event.diagnosis else None,
+            fit=event.diagnosis.figures if event.diagnosis else None,
         )
 
     @classmethod
@@ -71,6 +74,7 @@ class RunSummary:
             train_seconds=record.train_seconds,
             best_epoch=attrs.get("best_epoch"),
             diagnosis=record.diagnosis.line if record.diagnosis else None,
+            fit=record.diagnosis.figures if record.diagnosis else None,
             device=attrs.get("device"),
             backend=attrs.get("backend"),
             params=attrs.get("n_params"),
@@ -104,6 +108,8 @@ class ResultsPanel(Static):
         ]
         if s.diagnosis:
             lines.append(f"diagnosis: [b]{escape(s.diagnosis)}[/]")
+        if s.fit:
+            lines.append(f"fit: {escape(s.fit)}")
         where = []
         if s.device:
             where.append(f"device {escape(s.device)} ({s.backend})" + (f" · {s.params:,} params" if s.params else ""))
