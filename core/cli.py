@@ -86,6 +86,8 @@ RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
     "--epochs": ("epochs", _number(int), "passes over the training images (1-10000)"),
     "--patience": ("patience", _number(int), "stop early after N epochs without a better val_loss"),
     "--seed": ("seed", _number(int), "random seed (same seed, same curves)"),
+    "--repeats": ("repeats", _number(int), "train with K seeds (seed, seed+1, ...); report mean and std (1-20)"),
+    "--train-fraction": ("train_fraction", _number(float), "share of the training images to train on (0 < f <= 1)"),
     "--validation-size": ("validation_size", _validation, "held-out images: a count, a fraction, or auto"),
     "--steps-per-execution": ("steps_per_execution", _auto_or_int, "training steps per backend call, or auto"),
 }
@@ -305,6 +307,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.trainer import train
 
     config = config_from_args(args)
+    if config.repeats > 1:
+        from hptune.core.repeats_cli import run_repeats
+        return run_repeats(config, args, out, err)
     store = open_store(args.store)
     recorder = store.recorder()
     stop = threading.Event()

@@ -190,7 +190,7 @@ def diagnose(epochs: Sequence[EpochMetrics], config: Any = None, diverged: bool 
         since = next((e.epoch for e in epochs if e.accuracy - e.val_accuracy > GAP), kept.epoch)
         return Diagnosis(
             "overfitting",
-            f"training accuracy {train_acc:.1%} but validation {val_acc:.1%}, a gap of {gap:.1%}: the network"
+            f"training accuracy {train_acc:.1%} but validation {val_acc:.1%}, a gap of {gap * 100:.1f} points: the network"
             " memorises the training images; " + _overfit_advice(config, best),
             since_epoch=since, **figures,
         )
@@ -210,7 +210,7 @@ def diagnose(epochs: Sequence[EpochMetrics], config: Any = None, diverged: bool 
         planned = f" (now {config.epochs})" if config is not None else ""
         return Diagnosis(
             "train longer",
-            f"training and validation accuracy both still climb (validation +{gain:.1%} over the last"
+            f"training and validation accuracy both still climb (validation +{gain * 100:.1f} points over the last"
             f" {len(window)} epochs, more than their epoch-to-epoch noise): train for more epochs{planned}",
             **figures,
         )
@@ -222,5 +222,5 @@ def diagnose(epochs: Sequence[EpochMetrics], config: Any = None, diverged: bool 
             **figures,
         )
     return Diagnosis(
-        "good fit", f"training and validation curves levelled off together, {gap:.1%} apart", **figures
+        "good fit", f"training and validation curves levelled off together, {gap * 100:.1f} points apart", **figures
     )

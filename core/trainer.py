@@ -179,7 +179,8 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
             on_event(event)
 
     emit(DataLoading(config.dataset))
-    data = load_dataset(config.dataset, config.validation_size, config.normalize)  # DatasetError, ConfigError
+    data = load_dataset(config.dataset, config.validation_size, config.normalize,  # DatasetError, ConfigError
+                        config.train_fraction)
     n_train = len(data.x_train)
     if config.batch_size > n_train:
         raise ConfigError(

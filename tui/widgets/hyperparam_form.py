@@ -40,8 +40,10 @@ FIELD_LABELS: dict[str, str] = {
     "epochs": "Epochs",
     "patience": "Patience",
     "seed": "Seed",
+    "repeats": "Repeats",
     "dataset": "Dataset",
     "validation_size": "Validation",
+    "train_fraction": "Train share",
     "normalize": "Normalize",
 }
 _SELECTS = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS}
