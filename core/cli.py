@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from hptune.core import __version__
 from hptune.core.config import ACTIVATIONS, OPTIMIZERS, PRESET_HELP, PRESETS, ConfigError
+from hptune.core.lesson_cli import add_lesson_parser, cmd_lesson
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_DATA, EXIT_DIVERGED = 0, 1, 2, 3, 4
 
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", metavar="URL")
 
     add_sweep_parsers(sub)
+    add_lesson_parser(sub)
     return parser
 
 
@@ -407,7 +409,7 @@ def _sweep_command(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], 
 
 
 COMMANDS = {
-    "run": cmd_run, "runs": cmd_runs, "show": cmd_show, "presets": cmd_presets,
+    "run": cmd_run, "runs": cmd_runs, "show": cmd_show, "presets": cmd_presets, "lesson": cmd_lesson,
     "sweep": _sweep_command("cmd_sweep"), "worker": _sweep_command("cmd_worker"), "studies": _sweep_command("cmd_studies"),
 }
 
