@@ -148,9 +148,11 @@ class RepeatOutcome:
 def train_repeats(config: RunConfig, train: TrainFn, store: Any = None, *, study: str | None = None,
                   group: str | None = None, attrs: dict[str, Any] | None = None,
                   on_event: Callable[[Event], None] | None = None, stop: threading.Event | None = None,
+                  on_start: Callable[[int, Any], None] | None = None,
                   on_result: Callable[[int, Any], None] | None = None) -> RepeatOutcome:
     """Train `config` once per seed. With a store, each repeat is saved as a run in `study` (default: the store's
-    runs study) tagged with the group; `on_result(index, result)` hears each repeat as it ends. A stop request
+    runs study) tagged with the group; `on_start(index, recorder)` hears each repeat before it trains (its recorder
+    knows the run id once the run starts), `on_result(index, result)` as it ends. A stop request
     ends the current repeat and starts no more."""
     from hptune.core.store import RUNS_STUDY
 
@@ -162,6 +164,8 @@ def train_repeats(config: RunConfig, train: TrainFn, store: Any = None, *, study
         if store is not None:
             tags = {GROUP_ATTR: outcome.group, REPEAT_ATTR: index, **(attrs or {})}
             recorder = store.recorder(study or RUNS_STUDY, attrs=tags)
+        if on_start is not None:
+            on_start(index, recorder)
         result = train(one, on_event=on_event, stop=stop, record=recorder)
         if recorder is not None:
             result.run_id = recorder.run_id

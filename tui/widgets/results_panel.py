@@ -37,6 +37,8 @@ class RunSummary:
     diagnosis: str | None = None
     #: The figures behind the diagnosis: final train and validation accuracy, their gap (variance), the bias.
     fit: str | None = None
+    #: Over the repeats of a config trained with several seeds: mean ± std of test accuracy and the gap.
+    spread: str | None = None
     device: str | None = None
     backend: str | None = None
     params: int | None = None
@@ -110,6 +112,8 @@ class ResultsPanel(Static):
             lines.append(f"diagnosis: [b]{escape(s.diagnosis)}[/]")
         if s.fit:
             lines.append(f"fit: {escape(s.fit)}")
+        if s.spread:
+            lines.append(f"[b]{escape(s.spread)}[/]")
         where = []
         if s.device:
             where.append(f"device {escape(s.device)} ({s.backend})" + (f" · {s.params:,} params" if s.params else ""))
