@@ -343,8 +343,11 @@ def _capacity(steps: list[StepSummary]) -> tuple[list[dict[str, Any]], str, dict
         more = "buys no validation accuracy" if not separated(large.val_accuracy, best.val_accuracy) or \
             large.val_accuracy.mean < best.val_accuracy.mean else "still helps"
         parts.append(f"going from {best.params:,} to {large.params:,} parameters ({large.step.key}) {more}")
+    elif small is not best and separated(best.val_accuracy, runner_up.val_accuracy):
+        parts.append("the largest network is clearly the best here: capacity is still the limit")
     elif small is not best:
-        parts.append("the largest network is the best here: capacity is still the limit")
+        parts.append("the largest network is on top but within the seed spread of the next: more capacity no"
+                     " longer clearly helps")
     return rows, "; ".join(parts) + ".", {}
 
 

@@ -75,7 +75,7 @@ def test_capacity_report_labels_bias_and_variance_and_concludes_from_the_numbers
     assert "10x10 fits its own training images worst" in text and "that distance is bias" in text
     assert "6x100 has the widest train-validation gap (0.100 ± 0.000)" in text and "variance" in text
     assert "validation accuracy peaks at 2x512" in text and "2x512 beats 2x100 by 0.001" in text
-    assert "within the seed spread" in text and "the largest network is the best here" in text
+    assert "within the seed spread" in text and "the largest network is on top but within the seed spread" in text
 
 
 def test_report_has_no_conclusion_until_every_step_has_runs() -> None:

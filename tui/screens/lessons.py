@@ -308,9 +308,11 @@ class LessonsScreen(Screen[None]):
         table = self.query_one("#lesson-table", DataTable)
         table.clear(columns=True)
         columns = COLUMNS[lesson.name]
-        table.add_columns(*(header for _, header in columns))
-        for row in result.rows:
-            table.add_row(*(_cell(row.get(key)) for key, _ in columns))
+        cells = [[_cell(row.get(key)) for key, _ in columns] for row in result.rows]
+        for i, (_, header) in enumerate(columns):  # widths set here: the table then draws in one pass
+            table.add_column(header, width=max([len(header), *(len(c[i]) for c in cells)]))
+        for line in cells:
+            table.add_row(*line)
         conclusion = self.query_one("#lesson-conclusion", Static)
         if result.conclusion:
             conclusion.update(f"[b]Conclusion[/] ({lesson.repeats} seeds each): {escape(result.conclusion)}")

@@ -21,6 +21,20 @@ def _short(n: float) -> str:
     return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e3:.0f}k" if n >= 1e3 else f"{n:.0f}"
 
 
+def _spaced(xs: list[float], labels: list[str], decades: float = 0.25) -> tuple[list[float], list[str]]:
+    """Ticks on a log axis, with labels of points closer than `decades` joined into one (2x10 and 10x10 have
+    nearly the same parameter count): overlapping labels would hide each other."""
+    ticks: list[float] = []
+    names: list[str] = []
+    for x, label in zip(xs, labels, strict=True):
+        if ticks and math.log10(max(x, 1)) - math.log10(max(ticks[-1], 1)) < decades:
+            names[-1] = f"{names[-1]},{label}"
+            continue
+        ticks.append(x)
+        names.append(label)
+    return ticks, names
+
+
 class LessonChart(PlotextPlot):
     """Draws a core.lessons.LessonReport: capacity and data size on a log x axis, overfitting over epochs with the
     turn marked, scaling as bars. Each line is the mean over the seeds; dotted lines above and below are the
@@ -105,7 +119,7 @@ class LessonChart(PlotextPlot):
             labels = [s.step.key.replace("fraction-", "") for s in steps]
             if report.lesson.name == "data-size":
                 labels = [_short(x) for x in xs]
-            plt.xticks(xs, labels)
+            plt.xticks(*_spaced(xs, labels))
         plt.xlabel(xlabel)
         plt.ylabel(ylabel)
 
