@@ -43,7 +43,7 @@ FIELD_LABELS: dict[str, str] = {
     "repeats": "Repeats",
     "dataset": "Dataset",
     "validation_size": "Validation",
-    "train_fraction": "Train share",
+    "train_fraction": "Data share",
     "normalize": "Normalize",
 }
 _SELECTS = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS}
