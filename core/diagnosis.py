@@ -190,8 +190,8 @@ def diagnose(epochs: Sequence[EpochMetrics], config: Any = None, diverged: bool 
         since = next((e.epoch for e in epochs if e.accuracy - e.val_accuracy > GAP), kept.epoch)
         return Diagnosis(
             "overfitting",
-            f"training accuracy {train_acc:.1%} but validation {val_acc:.1%}, a gap of {gap * 100:.1f} points: the network"
-            " memorises the training images; " + _overfit_advice(config, best),
+            f"training accuracy {train_acc:.1%} but validation {val_acc:.1%}, a gap of {gap * 100:.1f} points:"
+            " the network memorises the training images; " + _overfit_advice(config, best),
             since_epoch=since, **figures,
         )
 

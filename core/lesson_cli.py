@@ -67,7 +67,19 @@ def table(report: Any) -> str:
 
 
 def cmd_lesson(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from hptune.core.cli import EXIT_INPUT, EXIT_OK, CliError, RunPrinter, _clean, ctrl_c_stops, open_store
+    from hptune.core.cli import (
+        EXIT_DATA,
+        EXIT_ERROR,
+        EXIT_INPUT,
+        EXIT_OK,
+        CliError,
+        RunPrinter,
+        _clean,
+        ctrl_c_stops,
+        open_store,
+    )
+    from hptune.core.data import DatasetError
+    from hptune.core.store import StoreError
     from hptune.core.lessons import lesson_settings, new_study_name, plan, report, run_lesson
     from hptune.core.trainer import train
 
@@ -108,8 +120,13 @@ def cmd_lesson(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text.flush()
 
     started = time.perf_counter()
-    with ctrl_c_stops(stop, err, "stopping after the current step; finished runs are kept"):
-        views = run_lesson(lesson, train, store, study, on_event=progress, stop=stop, on_run=finished)
+    try:
+        with ctrl_c_stops(stop, err, "stopping after the current step; finished runs are kept"):
+            views = run_lesson(lesson, train, store, study, on_event=progress, stop=stop, on_run=finished)
+    except DatasetError as e:
+        raise CliError(f"dataset: {e}", EXIT_DATA) from None
+    except StoreError as e:
+        raise CliError(str(e), EXIT_ERROR) from None
     seconds = time.perf_counter() - started
     result = report(lesson, views)
     text.write("\n" + table(result) + "\n")

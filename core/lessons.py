@@ -128,6 +128,11 @@ def plan(name: str, dataset: str = "mnist-5k", repeats: int = DEFAULT_REPEATS, e
         raise ConfigError(f"lesson: unknown lesson {name!r}; expected one of: {', '.join(LESSONS)}", "lesson")
     if not 1 <= repeats <= 20:
         raise ConfigError(f"repeats: expected 1 to 20, got {repeats}", "repeats")
+    from hptune.core.data import validate_name
+
+    problem = validate_name(dataset)
+    if problem is not None:
+        raise ConfigError(f"dataset: {problem}", "dataset")
     title, question, default_epochs = LESSONS[name]
     epochs = default_epochs if epochs is None else epochs
     base = {"dataset": dataset, "epochs": epochs, "seed": seed, "repeats": repeats, "optimizer": "adam",

@@ -13,7 +13,19 @@ from hptune.core.config import RunConfig
 
 def run_repeats(config: RunConfig, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Called by `run` when the config asks for more than one repeat; prints each run, then the spread."""
-    from hptune.core.cli import EXIT_DIVERGED, EXIT_ERROR, EXIT_OK, RunPrinter, _clean, ctrl_c_stops, open_store
+    from hptune.core.cli import (
+        EXIT_DATA,
+        EXIT_DIVERGED,
+        EXIT_ERROR,
+        EXIT_OK,
+        CliError,
+        RunPrinter,
+        _clean,
+        ctrl_c_stops,
+        open_store,
+    )
+    from hptune.core.data import DatasetError
+    from hptune.core.store import StoreError
     from hptune.core.repeats import train_repeats
     from hptune.core.trainer import train
 
@@ -29,8 +41,13 @@ def run_repeats(config: RunConfig, args: argparse.Namespace, out: TextIO, err: T
         text.flush()
 
     text.write(f"training {config.repeats} repeats: seeds {config.seed} to {config.seed + config.repeats - 1}\n")
-    with ctrl_c_stops(stop, err, "stopping after the current step; no more repeats"):
-        outcome = train_repeats(config, train, store, on_event=printer, stop=stop, on_result=announce)
+    try:
+        with ctrl_c_stops(stop, err, "stopping after the current step; no more repeats"):
+            outcome = train_repeats(config, train, store, on_event=printer, stop=stop, on_result=announce)
+    except DatasetError as e:
+        raise CliError(f"dataset: {e}", EXIT_DATA) from None
+    except StoreError as e:
+        raise CliError(str(e), EXIT_ERROR) from None
     err.write(f"saved as group {outcome.group} in {store.display}\n")
     for name in ("test_accuracy", "train_accuracy", "val_accuracy", "gap"):
         spread = outcome.spread(name)

@@ -56,6 +56,8 @@ def test_bad_lesson_names_and_repeats_are_refused_naming_the_field() -> None:
         plan("depth")
     with pytest.raises(ConfigError, match="repeats: expected 1 to 20, got 0"):
         plan("capacity", repeats=0)
+    with pytest.raises(ConfigError, match="dataset: nope: not a dataset name"):
+        plan("capacity", dataset="nope")
 
 
 def test_capacity_report_labels_bias_and_variance_and_concludes_from_the_numbers() -> None:

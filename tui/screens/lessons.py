@@ -222,7 +222,8 @@ class LessonsScreen(Screen[None]):
     def action_stop(self) -> None:
         if self.running:
             self.stop_event.set()
-            self.query_one("#lesson-status", Static).update("stopping after the current step; finished runs are kept…")
+            status = self.query_one("#lesson-status", Static)
+            status.update("stopping after the current step; finished runs are kept…")
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -247,9 +248,8 @@ class LessonsScreen(Screen[None]):
                 position["step"], position["seed"] = event.config.summary(), event.config.seed
                 self.post_message(self.Status(f"training {position['step']} · seed {position['seed']}…"))
             elif isinstance(event, EpochEnded):
-                self.post_message(self.Status(
-                    f"training {position['step']} · seed {position['seed']} · epoch {event.metrics.epoch}/{event.epochs}"
-                ))
+                epoch = f"epoch {event.metrics.epoch}/{event.epochs}"
+                self.post_message(self.Status(f"training {position['step']} · seed {position['seed']} · {epoch}"))
 
         return run_lesson(lesson, self._training_host().train, self.app.store, study, on_event=forward, stop=stop,
                           on_run=lambda view, views: self.post_message(self.RunDone(view, views)))
