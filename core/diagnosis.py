@@ -129,14 +129,13 @@ def _underfit_advice(config: Any, near_chance: bool) -> str:
     return _join(parts) or "try another optimizer or learning rate"
 
 
-def _overfit_advice(config: Any, best: int | None) -> str:
+def _overfit_advice(config: Any, best: int | None, last: int) -> str:
     parts = []
     if config is None or config.dropout < HIGH_DROPOUT:
         now = f" (now {config.dropout:g})" if config is not None and config.dropout else ""
         parts.append(("raise dropout" if config is not None and config.dropout else "add dropout") + now)
-    if config is None or config.patience is None:
-        at = f", which keeps epoch {best}" if best is not None else ""
-        parts.append(f"stop early (set patience{at})")
+    if (config is None or config.patience is None) and best is not None and last - best >= 2:
+        parts.append(f"stop early (set patience, which keeps epoch {best})")  # only where val_loss turned up
     widths = _widths(config)
     if config is None or (widths and max(widths) > 16):
         parts.append("use fewer units")
@@ -183,7 +182,7 @@ def diagnose(epochs: Sequence[EpochMetrics], config: Any = None, diverged: bool 
         return Diagnosis(
             "overfitting",
             f"validation loss is lowest at epoch {best} and rises while training loss falls; training accuracy"
-            f" {train_acc:.1%} against validation {val_acc:.1%}: " + _overfit_advice(config, best),
+            f" {train_acc:.1%} against validation {val_acc:.1%}: " + _overfit_advice(config, best, epochs[-1].epoch),
             since_epoch=best, **figures,
         )
     if gap > GAP:
@@ -191,7 +190,7 @@ def diagnose(epochs: Sequence[EpochMetrics], config: Any = None, diverged: bool 
         return Diagnosis(
             "overfitting",
             f"training accuracy {train_acc:.1%} but validation {val_acc:.1%}, a gap of {gap * 100:.1f} points:"
-            " the network memorises the training images; " + _overfit_advice(config, best),
+            " the network memorises the training images; " + _overfit_advice(config, best, epochs[-1].epoch),
             since_epoch=since, **figures,
         )
 

@@ -154,6 +154,12 @@ def test_overfitting_advice_leaves_out_what_the_config_already_does() -> None:
     assert "dropout" not in cured.advice and "patience" not in cured.advice and "more data" in cured.advice
 
 
+def test_early_stopping_is_not_advised_when_validation_loss_never_turned_up() -> None:
+    rows = [(1.0 / (i + 1), min(1.0, 0.7 + 0.05 * i), 2.0 - 0.01 * i, 0.85) for i in range(12)]
+    result = diagnose(recorded(rows), preset("seed-2x100"))
+    assert result.label == "overfitting" and "patience" not in result.advice and "add dropout" in result.advice
+
+
 def test_underfitting_advice_leaves_out_what_the_config_already_does() -> None:
     rows = [(1.6, 0.45 + 0.0001 * i, 1.6, 0.44) for i in range(12)]
     wide = diagnose(recorded(rows), preset("seed-2x100", hidden_units=1024, normalize=True))
