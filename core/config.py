@@ -79,6 +79,9 @@ class RunConfig(BaseModel):
     """Stop early after this many epochs without a better val_loss, restoring the best weights; None is off."""
     seed: int = Field(0, ge=0, le=2**31 - 1)
     """Seed for weight initialisation, shuffling and dropout: the same seed and config give the same curves."""
+    repeats: int = Field(1, ge=1, le=20)
+    """Train this config with this many seeds (seed, seed+1, ...), each an ordinary stored run, and report the
+    mean and standard deviation: the spread tells a real difference between configs from seed noise."""
 
     # --- data ---
     dataset: str = Field("mnist", min_length=1)
@@ -88,6 +91,9 @@ class RunConfig(BaseModel):
     60,000 as in the reference tutorial; one sixth of smaller sets)."""
     normalize: bool = True
     """Scale pixels to [0, 1]; false feeds raw 0-255 pixels as the reference tutorial did."""
+    train_fraction: float = Field(1.0, gt=0.0, le=1.0)
+    """Share of the training images to train on (the first ones), in (0, 1]; validation and test images stay the
+    same, so runs on growing shares show what more data would do."""
 
     # --- execution ---
     steps_per_execution: Literal["auto"] | int = "auto"
@@ -197,6 +203,7 @@ class RunConfig(BaseModel):
         """A one-line description for tables and logs."""
         units = "x".join(str(w) for w in self.widths) if self.hidden_layers else "none"
         extra = f" dropout {self.dropout:g}" if self.dropout else ""
+        extra += f" on {self.train_fraction:.3g} of the data" if self.train_fraction < 1 else ""
         return (
             f"{self.hidden_layers}x{self.hidden_units if isinstance(self.hidden_units, int) else units}"
             f" {self.activation}{extra} {self.optimizer} lr {self.learning_rate:g} bs {self.batch_size}"
@@ -363,8 +370,8 @@ _SECTIONS = ("model", "optimization", "data")
 #: Which form pane each field belongs to (for front ends).
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "Model": ("hidden_layers", "hidden_units", "activation", "dropout"),
-    "Optimization": ("optimizer", "learning_rate", "momentum", "batch_size", "epochs", "patience", "seed"),
-    "Data": ("dataset", "validation_size", "normalize"),
+    "Optimization": ("optimizer", "learning_rate", "momentum", "batch_size", "epochs", "patience", "seed", "repeats"),
+    "Data": ("dataset", "validation_size", "train_fraction", "normalize"),
     "Engine": ("engine", "backend"),
 }
 #: Fields the form does not show (a CLI flag and TOML files set them); the form keeps them as loaded.

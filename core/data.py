@@ -362,8 +362,10 @@ def resolve_validation_size(spec: str | int | float, pool: int) -> int:
     return int(spec)
 
 
-def load_dataset(name: str, validation_size: str | int | float = "auto", normalize: bool = True) -> Dataset:
-    """The split used for training: the last `validation_size` training images validate, as in the tutorial."""
+def load_dataset(name: str, validation_size: str | int | float = "auto", normalize: bool = True,
+                 train_fraction: float = 1.0) -> Dataset:
+    """The split used for training: the last `validation_size` training images validate, as in the tutorial;
+    of the rest, the first `train_fraction` train (validation and test images do not change with it)."""
     raw, used, reason = load_raw(name)
     pool = len(raw.x_train)
     n_val = resolve_validation_size(validation_size, pool)
@@ -380,13 +382,16 @@ def load_dataset(name: str, validation_size: str | int | float = "auto", normali
     if scale is not None:
         x_train, x_test = x_train * scale, x_test * scale
     split = pool - n_val
+    used_train = split if train_fraction >= 1.0 else max(1, round(split * train_fraction))
     info = DatasetInfo(
         name=used,
         requested=name,
-        n_train=split,
+        n_train=used_train,
         n_val=n_val,
         n_test=len(x_test),
         image_shape=tuple(int(d) for d in raw.x_train.shape[1:]),
         fallback=reason,
     )
-    return Dataset(x_train[:split], raw.y_train[:split], x_train[split:], raw.y_train[split:], x_test, raw.y_test, info)
+    return Dataset(x_train[:used_train], raw.y_train[:used_train], x_train[split:], raw.y_train[split:], x_test,
+                   raw.y_test, info)
+

@@ -172,7 +172,7 @@ class RunRecord:
     @property
     def diagnosis(self) -> Diagnosis | None:
         d = self.attrs.get("diagnosis")
-        return Diagnosis(d["label"], d["advice"], d.get("since_epoch")) if d else None
+        return Diagnosis.from_dict(d) if d else None
 
     @property
     def confusion(self) -> list[list[int]] | None:
@@ -277,8 +277,9 @@ class Store:
         with self._lock:
             return optuna.create_study(study_name=name, storage=self.storage, direction=direction, load_if_exists=True)
 
-    def recorder(self, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy") -> Recorder:
-        return Recorder(self, study, trial, metric)
+    def recorder(self, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy",
+                 attrs: dict[str, Any] | None = None) -> Recorder:
+        return Recorder(self, study, trial, metric, attrs)
 
     def delete_run(self, run_id: int) -> None:
         """Forget a run. Optuna cannot delete single trials, so the run is hidden by a mark on its study."""
@@ -477,8 +478,11 @@ class Recorder:
     it only writes attributes and intermediate values: the sweep ends the trial itself.
     """
 
-    def __init__(self, store: Store, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy") -> None:
+    def __init__(self, store: Store, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy",
+                 attrs: dict[str, Any] | None = None) -> None:
         self.store = store
+        #: Extra user attributes written with the run when it starts (e.g. the repeat group it belongs to).
+        self.attrs = dict(attrs or {})
         #: The per-epoch metric written as the trial's intermediate value (what a pruner compares).
         self.metric = metric
         self.study_name = study
@@ -516,6 +520,7 @@ class Recorder:
                 "proc_start": _proc_start(os.getpid()),
                 "heartbeat": time.time(),
                 "status": "running",
+                **self.attrs,
             }
             for key, value in attrs.items():
                 self._set(key, value)

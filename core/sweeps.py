@@ -558,17 +558,45 @@ class SweepWorker:
         assert result is not None
 
         epochs = len(result.epochs)
+        scores: list[float | None] = []
+        if not pruned_at and result.status in ("completed", "early-stopped"):
+            scores = [objective_value(result, sweep.settings.objective),
+                      *self._more_seeds(config, number, trial_id, run_stop, sweep.settings.objective)]
         if pruned_at:
             message = f"pruned at epoch {pruned_at[0]} by the {sweep.settings.pruner} pruner"
             self._end(study, trial, number, values, TrialState.PRUNED, None, "pruned", message, epochs)
         elif result.status in ("completed", "early-stopped"):
-            value = objective_value(result, sweep.settings.objective)
+            finite = [v for v in scores if v is not None]
+            value = sum(finite) / len(finite) if finite and len(finite) == len(scores) else None
             if value is None:
                 self._end(study, trial, number, values, TrialState.FAIL, None, "failed", "no objective value", epochs)
             else:
                 self._end(study, trial, number, values, TrialState.COMPLETE, value, result.status, None, epochs)
         else:  # stopped by the user, diverged or failed: the run's own status and message are already saved
             self._end(study, trial, number, values, TrialState.FAIL, None, result.status, result.message, epochs)
+
+    def _more_seeds(self, config: Any, number: int, trial_id: int, stop: threading.Event,
+                    objective: str) -> list[float | None]:
+        """A trial with repeats > 1: the trial itself is the first seed (pruned on its curves like any trial); the
+        other seeds train as ordinary runs grouped with it, and the trial's value is the mean over all of them."""
+        from hptune.core.repeats import GROUP_ATTR, REPEAT_ATTR, seeded
+        from hptune.core.trainer import train
+
+        if config.repeats < 2:
+            return []
+        group = f"{self.name}/trial-{number}"
+        with self.store._lock:
+            self.store.storage.set_trial_user_attr(trial_id, GROUP_ATTR, group)
+        scores: list[float | None] = []
+        for index, one in enumerate(seeded(config)[1:], start=1):
+            if stop.is_set() or self.stop.is_set():
+                return [*scores, None]
+            recorder = self.store.recorder(attrs={GROUP_ATTR: group, REPEAT_ATTR: index, "sweep": self.name,
+                                                  "sweep_trial": number})
+            result = train(one, on_event=self.on_event, stop=stop, record=recorder)
+            scores.append(objective_value(result, objective) if result.status in ("completed", "early-stopped")
+                          else None)
+        return scores
 
     def _end(self, study: Any, trial: Any, number: int, params: dict[str, Any], state: Any, value: float | None,
              status: str, message: str | None, epochs: int) -> bool:

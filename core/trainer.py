@@ -227,7 +227,8 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     backend = select_backend(config.backend)  # ConfigError: not installed, or another backend already loaded
     engine = choose_engine(config.engine, backend)
     emit(DataLoading(config.dataset))
-    data = load_dataset(config.dataset, config.validation_size, config.normalize)  # DatasetError, ConfigError
+    data = load_dataset(config.dataset, config.validation_size, config.normalize,  # DatasetError, ConfigError
+                        config.train_fraction)
     n_train = len(data.x_train)
     if config.batch_size > n_train:
         raise ConfigError(
@@ -288,7 +289,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
 
     result.best_epoch = best_epoch(result.epochs)
     if result.epochs or result.status == "diverged":
-        result.diagnosis = diagnose(result.epochs, diverged=result.status == "diverged")
+        result.diagnosis = diagnose(result.epochs, config, diverged=result.status == "diverged")
     finished = RunFinished(
         status=result.status,
         message=result.message,

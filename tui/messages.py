@@ -11,7 +11,8 @@ from textual.message import Message
 from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinished, RunStarted
 
-__all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "UseConfig", "wrap"]
+__all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "RepeatsDone", "UseConfig",
+           "wrap"]
 
 
 class TrainingMessage(Message, bubble=False):
@@ -45,6 +46,14 @@ class EpochDone(TrainingMessage, bubble=False):
 
 class Finished(TrainingMessage, bubble=False):
     event: RunFinished
+
+
+class RepeatsDone(Message, bubble=False):
+    """Every seed of a repeated config has finished: `text` gives the mean ± std over them."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 _BY_EVENT: dict[type, type[TrainingMessage]] = {

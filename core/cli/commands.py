@@ -52,6 +52,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.trainer import train
 
     config = config_from_args(args)
+    if config.repeats > 1:
+        from hptune.core.cli.repeats import run_repeats
+
+        return run_repeats(config, args, out, err)
     store = open_store(args.store)
     recorder = store.recorder()
     stop = threading.Event()

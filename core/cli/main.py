@@ -26,6 +26,8 @@ def _command(name: str) -> Command:
     """The command's function, imported only when it runs (the sweep commands import Optuna)."""
     if name in ("sweep", "worker", "studies"):
         from hptune.core.cli import sweep_commands as module
+    elif name == "lesson":
+        from hptune.core.cli import lesson as module  # type: ignore[no-redef]
     else:
         from hptune.core.cli import commands as module  # type: ignore[no-redef]
     return getattr(module, f"cmd_{name}")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hptune.core import __version__
+from hptune.core.cli.lesson import add_lesson_parser
 from hptune.core.config import ACTIVATIONS, BACKENDS, ENGINES, OPTIMIZERS, PRESETS, RunConfig
 from hptune.core.errors import EXIT_INPUT
 
@@ -73,6 +74,8 @@ RUN_FLAGS: dict[str, tuple[str, Any, str]] = {
     "--epochs": ("epochs", _number(int), "passes over the training images (1-10000)"),
     "--patience": ("patience", _number(int), "stop early after N epochs without a better val_loss"),
     "--seed": ("seed", _number(int), "random seed (same seed, same curves)"),
+    "--repeats": ("repeats", _number(int), "train with K seeds (seed, seed+1, ...); report mean and std (1-20)"),
+    "--train-fraction": ("train_fraction", _number(float), "share of the training images to train on (0 < f <= 1)"),
     "--validation-size": ("validation_size", _validation, "held-out images: a count, a fraction, or auto"),
     "--steps-per-execution": ("steps_per_execution", _auto_or_int, "training steps per backend call, or auto"),
     "--engine": ("engine", str, f"one of {', '.join(ENGINES)}: a compiled loop of steps, Keras' model.fit, or auto"),
@@ -142,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", metavar="URL")
 
     add_sweep_parsers(sub)
+    add_lesson_parser(sub)
     return parser
 
 

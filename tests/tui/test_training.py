@@ -41,6 +41,9 @@ async def test_a_short_run_fills_charts_log_and_results(wait_for, store) -> None
         assert f"test accuracy {record.test_accuracy:.4f}" in results
         assert f"macro-F1 {record.test_macro_f1:.4f}" in results
         assert "diagnosis:" in results and record.diagnosis.line[:30] in results
+        last = record.epochs[-1]
+        assert f"train {last.accuracy:.3f} · val {last.val_accuracy:.3f}" in results
+        assert f"gap {last.accuracy - last.val_accuracy:.3f} (variance)" in results and "(bias)" in results
         assert "device CPU" in results and "data mnist-5k" in results
         log_lines = [line.text for line in screen.query_one(EpochLog).lines]
         assert any(line.startswith("Epoch 2/2 - ") for line in log_lines)

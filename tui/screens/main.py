@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from rich.markup import escape
@@ -18,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, EpochMetrics, Event
-from hptune.tui.messages import EpochDone, Finished, Loading, Progress, Started, wrap
+from hptune.tui.messages import EpochDone, Finished, Loading, Progress, RepeatsDone, Started, wrap
 from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
 from hptune.tui.widgets.app_header import AppHeader
 
@@ -43,6 +44,7 @@ class MainScreen(Screen[None]):
                 tooltip="Confusion matrix and misclassified digits of the last run"),
         Binding("ctrl+f", "toggle_form", "Form", priority=True, tooltip="Show or hide the form"),
         Binding("ctrl+l", "preset", "Preset", priority=True, tooltip="Pick one of the tutorial's experiments"),
+        Binding("ctrl+g", "lessons", "Lessons", priority=True, tooltip="The tutorial's experiments, with seed spread"),
     ]
 
     def __init__(self, config: RunConfig) -> None:
@@ -188,6 +190,13 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HistoryScreen())
 
+    def action_lessons(self) -> None:
+        from hptune.tui.screens.lessons import LessonsScreen
+
+        if not self.app.is_screen_installed("lessons"):  # kept, so a lesson goes on while this screen is shown
+            self.app.install_screen(LessonsScreen(), "lessons")
+        self.app.push_screen("lessons")
+
     def action_inspect(self) -> None:
         if self.summary is None or self.summary.run_id is None:
             self.notify("No finished run to inspect yet.", severity="warning")
@@ -234,17 +243,44 @@ class MainScreen(Screen[None]):
                 last_progress = now
             self.post_message(wrap(event))
 
+        if config.repeats > 1:
+            return self._train_repeats(config, stop, forward)
         result = self.app.training_host.train(config, on_event=forward, stop=stop, record=recorder)
         result.run_id = recorder.run_id
         return result
+
+    def _train_repeats(self, config: RunConfig, stop: threading.Event, forward: Any) -> Any:
+        """Each seed is its own stored run, shown live like any run; the last one's panel adds the spread."""
+        from hptune.core.repeats import train_repeats
+
+        def started(index: int, recorder: Any) -> None:
+            self.recorder = recorder  # read by the Started handler, which this run's events reach afterwards
+
+        outcome = train_repeats(config, self.app.training_host.train, self.app.store, on_event=forward, stop=stop,
+                                on_start=started)
+        test, gap = outcome.spread("test_accuracy"), outcome.spread("gap")
+        if test is not None:
+            line = f"over {test.n} seeds: test accuracy {test.text('.4f')}"
+            self.post_message(RepeatsDone(line + (f" · gap {gap.text()}" if gap else "")))
+        return outcome.results[-1] if outcome.results else None
 
     @on(Loading)
     def _loading(self, message: Loading) -> None:
         self.query_one(EpochProgress).note(f"loading {message.event.dataset} and starting TensorFlow…")
 
+    @on(RepeatsDone)
+    def _repeats_done(self, message: RepeatsDone) -> None:
+        if self.summary is not None:
+            self.summary = replace(self.summary, spread=message.text)
+            self.query_one(ResultsPanel).show(self.summary)
+
     @on(Started)
     def _started(self, message: Started) -> None:
         event = message.event
+        if self.run_config is not None and self.run_config.repeats > 1:
+            self.epochs, self._pending_log = [], []  # a new seed: its own curves
+            self.query_one(EpochLog).note(f"seed {event.config.seed} ({event.config.seed - self.run_config.seed + 1}"
+                                          f" of {self.run_config.repeats})")
         self.summary = RunSummary.started(event, self.recorder.run_id if self.recorder else None)
         self.query_one("#run-title", Static).update(
             f"[b]Run {self.summary.run_id}[/] training · {escape(event.config.summary())} · {event.params:,} params"

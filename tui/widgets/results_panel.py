@@ -35,6 +35,10 @@ class RunSummary:
     train_seconds: float | None = None
     best_epoch: int | None = None
     diagnosis: str | None = None
+    #: The figures behind the diagnosis: final train and validation accuracy, their gap (variance), the bias.
+    fit: str | None = None
+    #: Over the repeats of a config trained with several seeds: mean ± std of test accuracy and the gap.
+    spread: str | None = None
     device: str | None = None
     backend: str | None = None
     params: int | None = None
@@ -55,6 +59,7 @@ class RunSummary:
             train_seconds=event.train_seconds,
             best_epoch=event.best_epoch,
             diagnosis=event.diagnosis.line if event.diagnosis else None,
+            fit=event.diagnosis.figures if event.diagnosis else None,
         )
 
     @classmethod
@@ -71,6 +76,7 @@ class RunSummary:
             train_seconds=record.train_seconds,
             best_epoch=attrs.get("best_epoch"),
             diagnosis=record.diagnosis.line if record.diagnosis else None,
+            fit=record.diagnosis.figures if record.diagnosis else None,
             device=attrs.get("device"),
             backend=attrs.get("backend"),
             params=attrs.get("n_params"),
@@ -104,6 +110,10 @@ class ResultsPanel(Static):
         ]
         if s.diagnosis:
             lines.append(f"diagnosis: [b]{escape(s.diagnosis)}[/]")
+        if s.fit:
+            lines.append(f"fit: {escape(s.fit)}")
+        if s.spread:
+            lines.append(f"[b]{escape(s.spread)}[/]")
         where = []
         if s.device:
             where.append(f"device {escape(s.device)} ({s.backend})" + (f" · {s.params:,} params" if s.params else ""))
