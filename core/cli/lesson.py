@@ -1,7 +1,6 @@
 """`hptune lesson NAME`: one of the tutorial's experiments as a small study, with its conclusion.
 
-Self-contained: `add_lesson_parser(sub)` adds the command to the `hptune` parser and `cmd_lesson(args, out, err)`
-runs it; core.cli registers both.
+`core.cli.parser` adds the command's arguments; `cmd_lesson(args, out, err)` runs it.
 """
 
 from __future__ import annotations
@@ -14,27 +13,6 @@ import time
 from typing import Any, TextIO
 
 from hptune.core.errors import EXIT_OK, InputError
-from hptune.core.lessons import DEFAULT_REPEATS, LESSONS
-
-
-def _count(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-
-
-def add_lesson_parser(sub: Any) -> None:
-    lesson = sub.add_parser("lesson", help="run one of the tutorial's experiments as a study: "
-                                           + ", ".join(LESSONS))
-    lesson.add_argument("name", choices=list(LESSONS), metavar="NAME", help=f"one of: {', '.join(LESSONS)}")
-    lesson.add_argument("--dataset", default="mnist-5k", metavar="NAME|PATH", help="the data (default mnist-5k)")
-    lesson.add_argument("--repeats", type=_count, default=DEFAULT_REPEATS, metavar="K",
-                        help=f"seeds per network (default {DEFAULT_REPEATS})")
-    lesson.add_argument("--epochs", type=_count, metavar="N", help="epochs per run (default: the lesson's)")
-    lesson.add_argument("--resume", metavar="STUDY", help="continue a lesson study, skipping its finished runs")
-    lesson.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
-    lesson.add_argument("--json", action="store_true", help="print one JSON object with the rows and conclusion")
 
 
 def _fmt(spread: dict[str, Any] | None) -> str:

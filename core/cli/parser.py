@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 from hptune.core import __version__
-from hptune.core.cli.lesson import add_lesson_parser
 from hptune.core.config import ACTIVATIONS, BACKENDS, ENGINES, OPTIMIZERS, PRESETS, RunConfig
 from hptune.core.errors import EXIT_INPUT
+from hptune.core.lessons import DEFAULT_REPEATS, LESSONS
 
 __all__ = ["RUN_FLAGS", "add_config_arguments", "build_parser", "config_from_args"]
 
@@ -179,3 +179,21 @@ def add_sweep_parsers(sub: Any) -> None:
     studies.add_argument("--json", action="store_true")
 
 
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def add_lesson_parser(sub: Any) -> None:
+    lesson = sub.add_parser("lesson", help="run one of the tutorial's experiments as a study: "
+                                           + ", ".join(LESSONS))
+    lesson.add_argument("name", choices=list(LESSONS), metavar="NAME", help=f"one of: {', '.join(LESSONS)}")
+    lesson.add_argument("--dataset", default="mnist-5k", metavar="NAME|PATH", help="the data (default mnist-5k)")
+    lesson.add_argument("--repeats", type=_count, default=DEFAULT_REPEATS, metavar="K",
+                        help=f"seeds per network (default {DEFAULT_REPEATS})")
+    lesson.add_argument("--epochs", type=_count, metavar="N", help="epochs per run (default: the lesson's)")
+    lesson.add_argument("--resume", metavar="STUDY", help="continue a lesson study, skipping its finished runs")
+    lesson.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
+    lesson.add_argument("--json", action="store_true", help="print one JSON object with the rows and conclusion")
