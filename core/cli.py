@@ -196,6 +196,7 @@ class RunPrinter:
 
     def __call__(self, event: Any) -> None:
         from hptune.core.events import BatchProgress, DataLoading, EpochEnded, RunFinished, RunStarted
+        from hptune.core.labels import config_label, epoch_line, result_lines
 
         if isinstance(event, DataLoading):
             self._line(self.err, f"loading {event.dataset} ...")
@@ -205,7 +206,7 @@ class RunPrinter:
                 self._line(self.err, f"notice: {info.fallback}")
             self._line(
                 self.out,
-                f"{event.config.summary()} | {event.params:,} params | {info.name}: {info.n_train:,} train,"
+                f"{config_label(event.config)} | {event.params:,} params | {info.name}: {info.n_train:,} train,"
                 f" {info.n_val:,} val, {info.n_test:,} test | {event.device} ({event.backend})",
             )
         elif isinstance(event, BatchProgress) and self.tty:
@@ -219,20 +220,9 @@ class RunPrinter:
             self.err.flush()
             self._bar_shown = True
         elif isinstance(event, EpochEnded):
-            m = event.metrics
-            self._line(
-                self.out,
-                f"Epoch {m.epoch}/{event.epochs} - {m.seconds:.2f}s - loss: {m.loss:.4f} - acc: {m.accuracy:.4f}"
-                f" - val_loss: {m.val_loss:.4f} - val_acc: {m.val_accuracy:.4f}",
-            )
+            self._line(self.out, epoch_line(event.metrics, event.epochs))
         elif isinstance(event, RunFinished):
-            lines = [f"status: {event.status}" + (f" ({event.message})" if event.message else "")]
-            if event.test_accuracy is not None:
-                lines.append(f"test accuracy: {event.test_accuracy:.4f}  macro-F1: {event.test_macro_f1:.4f}"
-                             f"  train time: {event.train_seconds:.1f}s  best epoch: {event.best_epoch}")
-            if event.diagnosis:
-                lines.append(f"diagnosis: {event.diagnosis.line}")
-            for text in lines:
+            for text in result_lines(event.outcome):
                 self._line(self.out, text)
 
     def _line(self, stream: TextIO, text: str) -> None:
@@ -245,21 +235,24 @@ class RunPrinter:
 
 
 def _fmt(value: float | None, spec: str = ".4f") -> str:
-    return "-" if value is None else format(value, spec)
+    import math
+
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
 
 
 def runs_table(records: Sequence[Any]) -> str:
-    header = f"{'id':>4}  {'study':<12} {'status':<13} {'model':<16} {'opt':<8} {'lr':>8} {'bs':>5} {'ep':>7} {'val_acc':>7} {'test':>7} {'time':>7}  dataset"
+    from hptune.core.labels import config_label
+
+    header = (f"{'id':>4}  {'study':<12} {'status':<13} {'val_acc':>7} {'test':>7} {'ep':>7} {'time':>7}"
+              f"  {'dataset':<10} config")
     lines = [header]
     for r in records:
         c = r.config
-        units = c.get("hidden_units")
-        model = f"{c.get('hidden_layers')}x" + ("x".join(map(str, units)) if isinstance(units, list) else str(units))
+        dataset = r.dataset.name if r.dataset else c.dataset
         lines.append(
-            f"{r.run_id:>4}  {r.study[:12]:<12} {r.status:<13} {model[:16]:<16} {c.get('optimizer', ''):<8}"
-            f" {c.get('learning_rate', 0):>8.2g} {c.get('batch_size', 0):>5} {len(r.epochs):>3}/{c.get('epochs', 0):<3}"
-            f" {_fmt(r.val_accuracy):>7} {_fmt(r.test_accuracy):>7} {_fmt(r.train_seconds, '.1f'):>6}s"
-            f"  {(r.dataset or {}).get('name', c.get('dataset', ''))}"
+            f"{r.run_id:>4}  {(r.study or '')[:12]:<12} {r.status:<13} {_fmt(r.val_accuracy):>7}"
+            f" {_fmt(r.test_accuracy):>7} {len(r.epochs):>3}/{c.epochs:<3} {_fmt(r.train_seconds, '.1f'):>6}s"
+            f"  {dataset[:10]:<10} {config_label(c)}"
         )
     if not records:
         lines.append("(no runs yet: try `hptune run --dataset mnist-5k --epochs 2`)")
@@ -268,13 +261,19 @@ def runs_table(records: Sequence[Any]) -> str:
 
 # --- commands ---------------------------------------------------------------------------------------------------
 
-def open_store(location: str | None) -> Any:
+def open_store(location: str | None, err: TextIO | None = None, *, write: bool = False) -> Any:
+    """The store, for reading; with `write`, also opened for writing (checked and repaired), saying on `err`
+    what the repair did."""
     from hptune.core.store import Store, StoreError
 
     try:
-        return Store(location)
-    except StoreError as err:
-        raise CliError(str(err), EXIT_ERROR) from None
+        store = Store(location)
+        if write:
+            for notice in store.open_for_writing().notices:
+                (err or sys.stderr).write(f"hptune: notice: {notice}\n")
+        return store
+    except StoreError as error:
+        raise CliError(str(error), EXIT_ERROR) from None
 
 
 @contextlib.contextmanager
@@ -301,11 +300,12 @@ def ctrl_c_stops(stop: threading.Event, err: TextIO, saying: str,
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.data import DatasetError
+    from hptune.core.outcome import to_json
     from hptune.core.store import StoreError
     from hptune.core.trainer import train
 
     config = config_from_args(args)
-    store = open_store(args.store)
+    store = open_store(args.store, err, write=True)
     recorder = store.recorder()
     stop = threading.Event()
     printer = RunPrinter(err if args.json else out, err)
@@ -317,24 +317,26 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(f"dataset: {e}", EXIT_DATA) from None
     except StoreError as e:
         raise CliError(str(e), EXIT_ERROR) from None
-    result.run_id = recorder.run_id
-    if recorder.run_id is not None:
-        err.write(f"saved as run {recorder.run_id} in {store.display}\n")
+    if result.run_id is not None:
+        err.write(f"saved as run {result.run_id} in {store.display}\n")
     if args.json:
-        out.write(json.dumps(_clean(result.to_dict())) + "\n")
+        out.write(to_json(result.to_dict()) + "\n")
         out.flush()
     if result.status == "diverged":
         return EXIT_DIVERGED
-    return EXIT_OK if result.status in ("completed", "early-stopped", "stopped") else EXIT_ERROR
+    return EXIT_OK if result.ok else EXIT_ERROR
 
 
 def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from hptune.core.store import Store
+    from hptune.core.store import Store, StoreError
 
     store = open_store(args.store)
-    records = store.runs(study=args.study)
+    try:
+        records = store.runs(study=args.study)
+    except StoreError as error:
+        raise CliError(str(error), EXIT_ERROR) from None
     if args.format == "json":
-        out.write(json.dumps([_clean(r.to_dict()) for r in records]) + "\n")
+        out.write(Store.to_json(records) + "\n")
     elif args.format == "csv":
         out.write(Store.to_csv(records))
     else:
@@ -342,44 +344,32 @@ def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _clean(data: Any) -> Any:
-    """JSON without NaN: non-finite floats become null."""
-    import math
-
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _clean(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_clean(v) for v in data]
-    return data
-
-
 def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from hptune.core.labels import epoch_line, result_lines
+    from hptune.core.outcome import to_json
+    from hptune.core.store import StoreError
+
     store = open_store(args.store)
     try:
         record = store.get(args.run_id)
     except KeyError as e:
         raise CliError(str(e.args[0]), EXIT_INPUT) from None
+    except StoreError as error:
+        raise CliError(str(error), EXIT_ERROR) from None
     if args.json:
-        out.write(json.dumps(_clean(record.to_dict())) + "\n")
+        out.write(to_json(record.to_dict()) + "\n")
         return EXIT_OK
-    data = record.to_dict()
     out.write(f"run {record.run_id} ({record.study} #{record.number}): {record.status}"
               + (f" - {record.message}" if record.message else "") + "\n")
-    out.write("config: " + ", ".join(f"{k}={v}" for k, v in record.config.items()) + "\n")
+    out.write("config: " + ", ".join(f"{k}={v}" for k, v in record.config.model_dump().items()) + "\n")
     if record.dataset:
         d = record.dataset
-        out.write(f"dataset: {d['name']} ({d['n_train']:,} train, {d['n_val']:,} val, {d['n_test']:,} test)"
-                  + (f"\nnotice: {d['fallback']}" if d.get("fallback") else "") + "\n")
+        out.write(f"dataset: {d.name} ({d.n_train:,} train, {d.n_val:,} val, {d.n_test:,} test)"
+                  + (f"\nnotice: {d.fallback}" if d.fallback else "") + "\n")
     for e in record.epochs:
-        out.write(f"Epoch {e.epoch}/{record.config.get('epochs')} - {e.seconds:.2f}s - loss: {e.loss:.4f} - acc:"
-                  f" {e.accuracy:.4f} - val_loss: {e.val_loss:.4f} - val_acc: {e.val_accuracy:.4f}\n")
-    if record.test_accuracy is not None:
-        out.write(f"test accuracy: {record.test_accuracy:.4f}  macro-F1: {record.test_macro_f1:.4f}"
-                  f"  train time: {data['train_seconds']:.1f}s  best epoch: {data['best_epoch']}\n")
-    if record.diagnosis:
-        out.write(f"diagnosis: {record.diagnosis.line}\n")
+        out.write(epoch_line(e, record.config.epochs) + "\n")
+    for line in result_lines(record)[1:]:  # the status is in the first line already
+        out.write(line + "\n")
     return EXIT_OK
 
 

@@ -6,7 +6,6 @@ Imported only when one of these commands runs, so `hptune --help` stays fast.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -15,8 +14,9 @@ import threading
 import time
 from typing import Any, TextIO
 
-from hptune.core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
+from hptune.core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, ctrl_c_stops, open_store
 from hptune.core.config import ConfigError
+from hptune.core.outcome import to_json
 from hptune.core.space import SearchSpace, SweepSettings, load_space
 from hptune.core.store import redact
 from hptune.core.sweeps import (
@@ -107,7 +107,7 @@ def summary_lines(snap: SweepSnapshot, seconds: float) -> list[str]:
 def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     space = load_space(args.space)
     settings = settings_from_args(space, args)
-    store = open_store(args.store)
+    store = open_store(args.store, err, write=True)
     name = args.study or time.strftime("sweep-%Y%m%d-%H%M%S")
     try:
         queued = create_sweep(store, name, space, settings)
@@ -171,8 +171,8 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for line in summary_lines(snap, time.monotonic() - started):
         progress.write(line + "\n")
     if args.json:
-        out.write(json.dumps(_clean({**snap.to_dict(), "store": store.display,
-                                     "seconds": round(time.monotonic() - started, 3)})) + "\n")
+        out.write(to_json({**snap.to_dict(), "store": store.display,
+                           "seconds": round(time.monotonic() - started, 3)}) + "\n")
     out.flush()
     if any(c.returncode == EXIT_DATA for c in children):
         raise CliError("dataset: the workers could not load the dataset (see above)", EXIT_DATA)
@@ -192,7 +192,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.data import DatasetError
     from hptune.core.store import StoreError
 
-    store = open_store(args.store)
+    store = open_store(args.store, err, write=True)
     try:
         sweep = load_sweep(store, args.study)
     except SweepError as e:
@@ -250,7 +250,7 @@ def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "objective": settings.get("objective"), "searched": sorted((meta.get("space") or {}).get("space", {})),
         })
     if args.json:
-        out.write(json.dumps(_clean(rows)) + "\n")
+        out.write(to_json(rows) + "\n")
         return EXIT_OK
     out.write(f"{'study':<28} {'kind':<8} {'trials':>6}  {'states':<40} {'best':>8}  objective\n")
     for r in rows:

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CORE_MODULES = sorted(p.stem for p in (REPO / "core").glob("*.py") if p.stem != "__init__")
+CORE_MODULES = sorted(
+    ".".join(p.relative_to(REPO / "core").with_suffix("").parts).removesuffix(".__init__")
+    for p in (REPO / "core").rglob("*.py") if p.name != "__init__.py" or p.parent != REPO / "core"
+)
 
 
 def loaded_after(statement: str) -> set[str]:
