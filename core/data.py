@@ -277,10 +277,6 @@ def _local(path: Path) -> RawData:
     )
 
 
-def looks_like_path(name: str) -> bool:
-    return name not in REGISTRY and ("/" in name or "\\" in name or name.endswith(".npz") or name.startswith("."))
-
-
 def validate_name(name: str) -> str | None:
     """A problem with a dataset name or path, checked cheaply (for forms); None when it looks usable."""
     if name in REGISTRY:
@@ -359,8 +355,3 @@ def load_dataset(name: str, validation_size: str | int | float = "auto", normali
         fallback=reason,
     )
     return Dataset(x_train[:split], raw.y_train[:split], x_train[split:], raw.y_train[split:], x_test, raw.y_test, info)
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
