@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hptune.core.errors import InputError
+from hptune.core.labels import config_label
 
 Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"]
 Optimizer = Literal["adam", "sgd", "rmsprop", "adamw", "nadam", "adagrad"]
@@ -200,14 +201,8 @@ class RunConfig(BaseModel):
         return 4 * (4 * params + 2 * activations)
 
     def summary(self) -> str:
-        """A one-line description for tables and logs."""
-        units = "x".join(str(w) for w in self.widths) if self.hidden_layers else "none"
-        extra = f" dropout {self.dropout:g}" if self.dropout else ""
-        extra += f" on {self.train_fraction:.3g} of the data" if self.train_fraction < 1 else ""
-        return (
-            f"{self.hidden_layers}x{self.hidden_units if isinstance(self.hidden_units, int) else units}"
-            f" {self.activation}{extra} {self.optimizer} lr {self.learning_rate:g} bs {self.batch_size}"
-        )
+        """A one-line description for tables and logs (see `core.labels.config_label`)."""
+        return config_label(self)
 
     def to_toml(self) -> str:
         """The config as a TOML document that `load_config` reads back unchanged."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Status = Literal["completed", "early-stopped", "stopped", "diverged", "failed", "interrupted", "pruned", "running"]
-#: Statuses that end a run with its finished epochs usable (exit code 0 on the command line).
-OK_STATUSES: frozenset[str] = frozenset({"completed", "early-stopped", "stopped"})
 
 
 @dataclass(frozen=True)
@@ -151,16 +149,9 @@ class EpochEnded:
 
 @dataclass(frozen=True)
 class RunFinished:
-    status: Status
-    message: str | None
-    test_accuracy: float | None
-    test_macro_f1: float | None
-    confusion: tuple[tuple[int, ...], ...] | None
-    train_seconds: float
-    best_epoch: int | None
-    diagnosis: Diagnosis | None
-    #: Up to 100 misclassified test images: (index into the test set, true label, predicted label).
-    mistakes: tuple[tuple[int, int, int], ...] = field(default=())
+    """The run has ended; `outcome` is the same RunOutcome that `train()` returns (core.outcome)."""
+
+    outcome: Any  # RunOutcome: typed loosely here, as RunStarted's config is, so events import nothing of the model
 
 
 Event = DataLoading | RunStarted | BatchProgress | EpochEnded | RunFinished

@@ -23,7 +23,8 @@ from hptune.core.backend import resolve_backend
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.data import DatasetError
 from hptune.core.events import EpochEnded, EpochMetrics, Event, RunFinished
-from hptune.core.trainer import EventSink, RunResult
+from hptune.core.outcome import RunOutcome
+from hptune.core.trainer import EventSink
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ class TrainingHost:
             self._process.kill()
 
     def train(self, config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
-              *, record: EventSink | None = None) -> RunResult:
+              *, record: EventSink | None = None) -> RunOutcome:
         with self._lock:
             self._ensure_child(resolve_backend(config.backend))
             self._stop.clear()
@@ -217,6 +218,8 @@ class TrainingHost:
                     self._maybe_recycle(rss)
                     if save_error is not None:
                         raise save_error
+                    if last is not None:
+                        result.run_id = last.outcome.run_id  # named by the recorder, here in this process
                     return result
                 elif kind == "config_error":
                     raise ConfigError(message[1], message[2])
@@ -235,12 +238,12 @@ class TrainingHost:
 
     @staticmethod
     def _died(config: RunConfig, on_event: EventSink | None, record: EventSink | None,
-              last: RunFinished | None, epochs: list[EpochMetrics]) -> RunResult:
+              last: RunFinished | None, epochs: list[EpochMetrics]) -> RunOutcome:
         """The child vanished (killed, or the native runtime crashed): end the run as failed, keeping its epochs."""
         message = "the training process ended unexpectedly (killed, or out of memory)"
-        result = RunResult(status="failed", config=config, message=message, epochs=list(epochs))
+        result = RunOutcome(status="failed", config=config, message=message, epochs=list(epochs))
         if last is None:
-            finished = RunFinished("failed", message, None, None, None, 0.0, None, None)
+            finished = RunFinished(result)
             for sink in (record, on_event):
                 if sink is not None:
                     try:

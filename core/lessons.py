@@ -83,8 +83,8 @@ class RunView:
 
     @classmethod
     def from_record(cls, record: Any) -> RunView:
-        return cls(record.attrs.get(STEP_ATTR, ""), int(record.config.get("seed", 0)), record.status, record.run_id,
-                   tuple(record.epochs), record.test_accuracy, record.diagnosis, record.attrs.get("n_params"),
+        return cls(record.attrs.get(STEP_ATTR, ""), record.config.seed, record.status, record.run_id,
+                   tuple(record.epochs), record.test_accuracy, record.diagnosis, record.params,
                    (record.dataset or {}).get("n_train"))
 
     @property

@@ -14,7 +14,6 @@ with the journal store the pid (or, from another host, the heartbeat attribute) 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -29,8 +28,11 @@ from typing import Any, TypeVar
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.errors import InputError, StoreFailure
 from hptune.core.events import EpochEnded, EpochMetrics, Event
+from hptune.core.outcome import json_safe, to_json
 from hptune.core.space import SearchSpace, SweepSettings
-from hptune.core.store import STALE_SECONDS, SWEEP_ATTR, Store, _proc_start, _record, redact, retry_callback
+from hptune.core.store import SWEEP_ATTR, Store, outcome_from_trial, process_attrs, redact, retry_callback
+from hptune.core.store._optuna import trial_id
+from hptune.core.store.repair import mark_dead_runs
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ def create_sweep(store: Store, name: str, space: SearchSpace, settings: SweepSet
     points = space.grid() if settings.algorithm == "grid" else None  # ConfigError for an unstepped range
     if settings.algorithm != "grid" and settings.trials is None and settings.timeout is None:
         raise ConfigError("trials: give a trial budget (--trials) or a time budget (--timeout)", "trials")
+    store.ensure_open_for_writing()
     with store._lock:
         if any(s.study_name == name for s in store.storage.get_all_studies()):
             raise SweepError(
@@ -188,8 +191,8 @@ class TrialRow:
             "state": self.state,
             "status": self.status,
             "params": self.params,
-            "value": _finite(self.value),
-            "epochs": [{k: _finite(v) for k, v in e.to_dict().items()} for e in self.epochs],
+            "value": json_safe(self.value),
+            "epochs": json_safe(self.epochs),
             "retry_of": self.retry_of,
             "worker": self.worker,
             "message": self.message,
@@ -243,21 +246,19 @@ class SweepSnapshot:
 
 
 def snapshot(store: Store, name: str) -> SweepSnapshot:
-    """Read a sweep's trials; running trials whose process died are failed (and queued again) on the way."""
+    """Read a sweep's trials (only reads: a trial whose process died reads as failed, interrupted)."""
     sweep = load_sweep(store, name)
     with store._lock:
-        frozen = next(s for s in store.storage.get_all_studies() if s._study_id == sweep.study_id)
-        for trial in store.storage.get_all_trials(sweep.study_id, deepcopy=False):
-            if trial.state.name == "RUNNING":
-                store._mark_if_interrupted(trial, frozen)
         rows = tuple(_row(sweep, t) for t in store.storage.get_all_trials(sweep.study_id, deepcopy=False))
     return SweepSnapshot(sweep, rows)
 
 
 def _row(sweep: Sweep, trial: Any) -> TrialRow:
-    record = _record(sweep.name, trial)
+    record = outcome_from_trial(sweep.name, trial, trial_id(trial))
     attrs = trial.user_attrs
     state = trial.state.name
+    if state == "RUNNING" and record.status == "interrupted":
+        state = "FAIL"  # its process died: as the next writer to open the store will write down
     status = record.status if "status" in attrs or state != "RUNNING" else "starting"
     if state == "WAITING":
         status = "queued"
@@ -273,10 +274,6 @@ def _row(sweep: Sweep, trial: Any) -> TrialRow:
         worker=f"{attrs['host']}:{attrs['pid']}" if "host" in attrs and "pid" in attrs else None,
         message=attrs.get("message"),
     )
-
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 # --- the worker -------------------------------------------------------------------------------------------------
@@ -380,6 +377,7 @@ class SweepWorker:
         import optuna
 
         sweep = self._patiently(lambda: load_sweep(self.store, self.name))
+        self._patiently(self.store.ensure_open_for_writing)
         # "retracing" notices: a new model per trial is the point
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
         with _quiet():
@@ -454,18 +452,7 @@ class SweepWorker:
                 with _quiet():
                     optuna.storages.fail_stale_trials(study)  # RDB: Optuna's heartbeat and retry callback
                 return
-            frozen = next(s for s in self.store.storage.get_all_studies() if s._study_id == sweep.study_id)
-            for trial in study._storage.get_all_trials(
-                study._study_id, deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)
-            ):
-                if "status" not in trial.user_attrs and trial.datetime_start is not None:
-                    # taken by a worker that died before it could write who it is
-                    age = time.time() - trial.datetime_start.timestamp()
-                    if age > STALE_SECONDS:
-                        self.store.storage.set_trial_user_attr(trial._trial_id, "status", "running")
-                        self.store.storage.set_trial_user_attr(trial._trial_id, "heartbeat", 0)
-                        trial = self.store.storage.get_trial(trial._trial_id)
-                self.store._mark_if_interrupted(trial, frozen)
+        mark_dead_runs(self.store, sweep.name)
 
     # -- running one --
     def _run_trial(self, study: Any, sweep: Sweep, trial_id: int) -> None:
@@ -481,10 +468,7 @@ class SweepWorker:
                 number = self.store.storage.get_trial(trial_id).number
                 study.sampler = make_sampler(sweep.settings, number)
                 trial = optuna.trial.Trial(study, trial_id)
-                for key, value in {
-                    "host": socket.gethostname(), "pid": os.getpid(), "proc_start": _proc_start(os.getpid()),
-                    "heartbeat": time.time(), "status": "running",
-                }.items():
+                for key, value in process_attrs().items():
                     self.store.storage.set_trial_user_attr(trial_id, key, value)
                 return number, trial
 
@@ -646,7 +630,7 @@ class SweepWorker:
         line = {"event": what, "trial": number, "trial_id": trial_id, "params": params, "host": socket.gethostname(),
                 "pid": os.getpid(), "time": time.time(), **extra}
         with open(self.log_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line, default=_finite) + "\n")
+            fh.write(to_json(line) + "\n")
 
 
 def rss_mib() -> float:

@@ -13,7 +13,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,8 +23,6 @@ from hptune.core.diagnosis import best_epoch, diagnose
 from hptune.core.events import (
     BatchProgress,
     DataLoading,
-    DatasetInfo,
-    Diagnosis,
     EpochEnded,
     EpochMetrics,
     Event,
@@ -33,6 +30,7 @@ from hptune.core.events import (
     RunStarted,
     Status,
 )
+from hptune.core.outcome import RunOutcome
 
 log = logging.getLogger(__name__)
 
@@ -45,47 +43,6 @@ DIVERGED_LOSS = 1e5
 ENGINE_LABELS = {"compiled": "compiled", "keras": "model.fit"}
 #: How many misclassified test images a run keeps for display.
 MAX_MISTAKES = 100
-
-
-@dataclass
-class RunResult:
-    """Everything a finished run produced; `to_dict` is the JSON the CLI prints and the store keeps."""
-
-    status: Status
-    config: RunConfig
-    dataset: DatasetInfo | None = None
-    epochs: list[EpochMetrics] = field(default_factory=list)
-    message: str | None = None
-    test_accuracy: float | None = None
-    test_macro_f1: float | None = None
-    confusion: tuple[tuple[int, ...], ...] | None = None
-    train_seconds: float = 0.0
-    params: int | None = None
-    device: str | None = None
-    backend: str | None = None
-    best_epoch: int | None = None
-    diagnosis: Diagnosis | None = None
-    mistakes: tuple[tuple[int, int, int], ...] = ()
-    run_id: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "message": self.message,
-            "dataset": self.dataset.to_dict() if self.dataset else None,
-            "config": self.config.model_dump(),
-            "epochs": [e.to_dict() for e in self.epochs],
-            "test_accuracy": self.test_accuracy,
-            "test_macro_f1": self.test_macro_f1,
-            "train_seconds": self.train_seconds,
-            "params": self.params,
-            "device": self.device,
-            "backend": self.backend,
-            "best_epoch": self.best_epoch,
-            "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
-            "confusion": [list(row) for row in self.confusion] if self.confusion else None,
-        }
 
 
 class _Halt(Exception):
@@ -210,7 +167,7 @@ def _fit_keras(keras: Any, model: Any, config: RunConfig, data: Any, emit: Event
 
 
 def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
-          *, record: EventSink | None = None) -> RunResult:
+          *, record: EventSink | None = None) -> RunOutcome:
     """Train one network. `record` (a store's recorder) sees every event before `on_event` does, so an epoch is
     saved before any screen shows it; if saving fails the run fails rather than going on unsaved."""
     stop = stop or threading.Event()
@@ -242,7 +199,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     from hptune.core.model import build_model
 
     keras = import_keras()
-    result = RunResult(status="failed", config=config, dataset=data.info, params=config.param_count(input_size))
+    result = RunOutcome(status="failed", config=config, dataset=data.info, params=config.param_count(input_size))
     started = time.perf_counter()
     history: list[EpochMetrics] = []
     try:
@@ -290,16 +247,5 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     result.best_epoch = best_epoch(result.epochs)
     if result.epochs or result.status == "diverged":
         result.diagnosis = diagnose(result.epochs, config, diverged=result.status == "diverged")
-    finished = RunFinished(
-        status=result.status,
-        message=result.message,
-        test_accuracy=result.test_accuracy,
-        test_macro_f1=result.test_macro_f1,
-        confusion=result.confusion,
-        train_seconds=result.train_seconds,
-        best_epoch=result.best_epoch,
-        diagnosis=result.diagnosis,
-        mistakes=result.mistakes,
-    )
-    emit(finished)
+    emit(RunFinished(result))  # the recorder sees it first and gives it its run id
     return result

@@ -10,24 +10,32 @@ import contextlib
 import json
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from hptune.core.cli.output import _clean, runs_table
+from hptune.core.cli.output import runs_table
 from hptune.core.cli.parser import config_from_args
 from hptune.core.cli.progress import RunPrinter
 from hptune.core.config import PRESET_HELP, PRESETS, RunConfig
 from hptune.core.errors import EXIT_DIVERGED, EXIT_ERROR, EXIT_OK, InputError
+from hptune.core.labels import epoch_line, result_lines
+from hptune.core.outcome import to_json
 
 __all__ = ["cmd_presets", "cmd_run", "cmd_runs", "cmd_show", "ctrl_c_stops", "open_store"]
 
 
-def open_store(location: str | None) -> Any:
-    """The store at --store (else $HPTUNE_STORE, else the user's); a StoreError says why it cannot be opened."""
+def open_store(location: str | None, err: TextIO | None = None, *, write: bool = False) -> Any:
+    """The store at --store (else $HPTUNE_STORE, else the user's), for reading; with `write`, also opened for
+    writing (checked and repaired), saying on `err` what the repair did. A StoreError says why it cannot be."""
     from hptune.core.store import Store
 
-    return Store(location)
+    store = Store(location)
+    if write:
+        for notice in store.open_for_writing().notices:
+            (err or sys.stderr).write(f"hptune: notice: {notice}\n")
+    return store
 
 
 @contextlib.contextmanager
@@ -55,22 +63,21 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = config_from_args(args)
     if config.repeats > 1:
         return run_repeats(config, args, out, err)
-    store = open_store(args.store)
+    store = open_store(args.store, err, write=True)
     recorder = store.recorder()
     stop = threading.Event()
     printer = RunPrinter(err if args.json else out, err)
 
     with ctrl_c_stops(stop, err, "stopping after the current step"):
         result = train(config, on_event=printer, stop=stop, record=recorder)
-    result.run_id = recorder.run_id
-    if recorder.run_id is not None:
-        err.write(f"saved as run {recorder.run_id} in {store.display}\n")
+    if result.run_id is not None:
+        err.write(f"saved as run {result.run_id} in {store.display}\n")
     if args.json:
-        out.write(json.dumps(_clean(result.to_dict())) + "\n")
+        out.write(to_json(result.to_dict()) + "\n")
         out.flush()
     if result.status == "diverged":
         return EXIT_DIVERGED
-    return EXIT_OK if result.status in ("completed", "early-stopped", "stopped") else EXIT_ERROR
+    return EXIT_OK if result.ok else EXIT_ERROR
 
 
 def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -79,7 +86,7 @@ def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = open_store(args.store)
     records = store.runs(study=args.study)
     if args.format == "json":
-        out.write(json.dumps([_clean(r.to_dict()) for r in records]) + "\n")
+        out.write(Store.to_json(records) + "\n")
     elif args.format == "csv":
         out.write(Store.to_csv(records))
     else:
@@ -94,24 +101,19 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyError as e:
         raise InputError(str(e.args[0]), field="run_id") from None
     if args.json:
-        out.write(json.dumps(_clean(record.to_dict())) + "\n")
+        out.write(to_json(record.to_dict()) + "\n")
         return EXIT_OK
-    data = record.to_dict()
     out.write(f"run {record.run_id} ({record.study} #{record.number}): {record.status}"
               + (f" - {record.message}" if record.message else "") + "\n")
-    out.write("config: " + ", ".join(f"{k}={v}" for k, v in record.config.items()) + "\n")
+    out.write("config: " + ", ".join(f"{k}={v}" for k, v in record.config.model_dump().items()) + "\n")
     if record.dataset:
         d = record.dataset
-        out.write(f"dataset: {d['name']} ({d['n_train']:,} train, {d['n_val']:,} val, {d['n_test']:,} test)"
-                  + (f"\nnotice: {d['fallback']}" if d.get("fallback") else "") + "\n")
+        out.write(f"dataset: {d.name} ({d.n_train:,} train, {d.n_val:,} val, {d.n_test:,} test)"
+                  + (f"\nnotice: {d.fallback}" if d.fallback else "") + "\n")
     for e in record.epochs:
-        out.write(f"Epoch {e.epoch}/{record.config.get('epochs')} - {e.seconds:.2f}s - loss: {e.loss:.4f} - acc:"
-                  f" {e.accuracy:.4f} - val_loss: {e.val_loss:.4f} - val_acc: {e.val_accuracy:.4f}\n")
-    if record.test_accuracy is not None:
-        out.write(f"test accuracy: {record.test_accuracy:.4f}  macro-F1: {record.test_macro_f1:.4f}"
-                  f"  train time: {data['train_seconds']:.1f}s  best epoch: {data['best_epoch']}\n")
-    if record.diagnosis:
-        out.write(f"diagnosis: {record.diagnosis.line}\n")
+        out.write(epoch_line(e, record.config.epochs) + "\n")
+    for line in result_lines(record)[1:]:  # the status is in the first line already
+        out.write(line + "\n")
     return EXIT_OK
 
 
@@ -150,7 +152,7 @@ def run_repeats(config: RunConfig, args: argparse.Namespace, out: TextIO, err: T
             text.write(f"{name.replace('_', ' ')} over {spread.n} seeds: {spread.text('.4f')}"
                        f" (min {spread.low:.4f}, max {spread.high:.4f})\n")
     if args.json:
-        out.write(json.dumps(_clean(outcome.to_dict())) + "\n")
+        out.write(to_json(outcome.to_dict()) + "\n")
         out.flush()
     statuses = {r.status for r in outcome.results}
     if "diverged" in statuses:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import threading
 import time
@@ -47,9 +46,9 @@ def table(report: Any) -> str:
 
 def cmd_lesson(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.cli.commands import ctrl_c_stops, open_store
-    from hptune.core.cli.output import _clean
     from hptune.core.cli.progress import RunPrinter
     from hptune.core.lessons import lesson_settings, new_study_name, plan, report, run_lesson
+    from hptune.core.outcome import to_json
     from hptune.core.trainer import train
 
     store = open_store(args.store)
@@ -103,6 +102,6 @@ def cmd_lesson(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text.write(f"took {seconds:.0f}s; the runs are in study {study} of {store.display}\n")
     if args.json:
         data = result.to_dict() | {"study": study, "seconds": seconds}
-        out.write(json.dumps(_clean(data)) + "\n")
+        out.write(to_json(data) + "\n")
         out.flush()
     return EXIT_OK

@@ -10,41 +10,30 @@ if TYPE_CHECKING:
     from hptune.core.space import SearchSpace, SweepSettings
     from hptune.core.sweeps import SweepSnapshot, TrialRow
 
-__all__ = ["_clean", "describe", "params_text", "runs_table", "summary_lines", "trial_line"]
+__all__ = ["describe", "params_text", "runs_table", "summary_lines", "trial_line"]
 
 
 def _fmt(value: float | None, spec: str = ".4f") -> str:
-    return "-" if value is None else format(value, spec)
+    return "-" if value is None or not math.isfinite(value) else format(value, spec)
 
 
 def runs_table(records: Sequence[Any]) -> str:
-    header = (f"{'id':>4}  {'study':<12} {'status':<13} {'model':<16} {'opt':<8} {'lr':>8} {'bs':>5} {'ep':>7}"
-              f" {'val_acc':>7} {'test':>7} {'time':>7}  dataset")
+    from hptune.core.labels import config_label
+
+    header = (f"{'id':>4}  {'study':<12} {'status':<13} {'val_acc':>7} {'test':>7} {'ep':>7} {'time':>7}"
+              f"  {'dataset':<10} config")
     lines = [header]
     for r in records:
         c = r.config
-        units = c.get("hidden_units")
-        model = f"{c.get('hidden_layers')}x" + ("x".join(map(str, units)) if isinstance(units, list) else str(units))
+        dataset = r.dataset.name if r.dataset else c.dataset
         lines.append(
-            f"{r.run_id:>4}  {r.study[:12]:<12} {r.status:<13} {model[:16]:<16} {c.get('optimizer', ''):<8}"
-            f" {c.get('learning_rate', 0):>8.2g} {c.get('batch_size', 0):>5} {len(r.epochs):>3}/{c.get('epochs', 0):<3}"
-            f" {_fmt(r.val_accuracy):>7} {_fmt(r.test_accuracy):>7} {_fmt(r.train_seconds, '.1f'):>6}s"
-            f"  {(r.dataset or {}).get('name', c.get('dataset', ''))}"
+            f"{r.run_id:>4}  {(r.study or '')[:12]:<12} {r.status:<13} {_fmt(r.val_accuracy):>7}"
+            f" {_fmt(r.test_accuracy):>7} {len(r.epochs):>3}/{c.epochs:<3} {_fmt(r.train_seconds, '.1f'):>6}s"
+            f"  {dataset[:10]:<10} {config_label(c)}"
         )
     if not records:
         lines.append("(no runs yet: try `hptune run --dataset mnist-5k --epochs 2`)")
     return "\n".join(lines)
-
-
-def _clean(data: Any) -> Any:
-    """JSON without NaN: non-finite floats become null."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: _clean(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_clean(v) for v in data]
-    return data
 
 
 def describe(settings: SweepSettings, space: SearchSpace, queued: int) -> str:

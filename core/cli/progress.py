@@ -17,6 +17,7 @@ class RunPrinter:
 
     def __call__(self, event: Any) -> None:
         from hptune.core.events import BatchProgress, DataLoading, EpochEnded, RunFinished, RunStarted
+        from hptune.core.labels import config_label, epoch_line, result_lines
 
         if isinstance(event, DataLoading):
             self._line(self.err, f"loading {event.dataset} ...")
@@ -26,7 +27,7 @@ class RunPrinter:
                 self._line(self.err, f"notice: {info.fallback}")
             self._line(
                 self.out,
-                f"{event.config.summary()} | {event.params:,} params | {info.name}: {info.n_train:,} train,"
+                f"{config_label(event.config)} | {event.params:,} params | {info.name}: {info.n_train:,} train,"
                 f" {info.n_val:,} val, {info.n_test:,} test | {event.device} ({event.backend})",
             )
         elif isinstance(event, BatchProgress) and self.tty:
@@ -40,20 +41,9 @@ class RunPrinter:
             self.err.flush()
             self._bar_shown = True
         elif isinstance(event, EpochEnded):
-            m = event.metrics
-            self._line(
-                self.out,
-                f"Epoch {m.epoch}/{event.epochs} - {m.seconds:.2f}s - loss: {m.loss:.4f} - acc: {m.accuracy:.4f}"
-                f" - val_loss: {m.val_loss:.4f} - val_acc: {m.val_accuracy:.4f}",
-            )
+            self._line(self.out, epoch_line(event.metrics, event.epochs))
         elif isinstance(event, RunFinished):
-            lines = [f"status: {event.status}" + (f" ({event.message})" if event.message else "")]
-            if event.test_accuracy is not None:
-                lines.append(f"test accuracy: {event.test_accuracy:.4f}  macro-F1: {event.test_macro_f1:.4f}"
-                             f"  train time: {event.train_seconds:.1f}s  best epoch: {event.best_epoch}")
-            if event.diagnosis:
-                lines.append(f"diagnosis: {event.diagnosis.line}")
-            for text in lines:
+            for text in result_lines(event.outcome):
                 self._line(self.out, text)
 
     def _line(self, stream: TextIO, text: str) -> None:

@@ -7,7 +7,6 @@ and the datasets, then the core's sweep runner starts the workers and follows th
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -15,9 +14,10 @@ import time
 from typing import Any, TextIO
 
 from hptune.core.cli.commands import ctrl_c_stops, open_store
-from hptune.core.cli.output import _clean, describe, params_text, summary_lines, trial_line
+from hptune.core.cli.output import describe, params_text, summary_lines, trial_line
 from hptune.core.config import ConfigError
 from hptune.core.errors import EXIT_ERROR, EXIT_OK
+from hptune.core.outcome import to_json
 from hptune.core.space import SearchSpace, SweepSettings, load_space
 from hptune.core.sweep_runner import follow_sweep, start_sweep
 from hptune.core.sweeps import SweepSnapshot, SweepWorker, TrialEnded, TrialStarted, load_sweep
@@ -48,7 +48,7 @@ def settings_from_args(space: SearchSpace, args: argparse.Namespace) -> SweepSet
 def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     space = load_space(args.space)
     settings = settings_from_args(space, args)
-    store = open_store(args.store)
+    store = open_store(args.store, err, write=True)
     name = args.study or time.strftime("sweep-%Y%m%d-%H%M%S")
     queued = start_sweep(store, name, space, settings)  # the datasets are checked before any worker starts
     progress = err if args.json else out
@@ -76,8 +76,8 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for line in summary_lines(snap, outcome.seconds):
         progress.write(line + "\n")
     if args.json:
-        out.write(json.dumps(_clean({**snap.to_dict(), "store": store.display,
-                                     "seconds": round(outcome.seconds, 3)})) + "\n")
+        out.write(to_json({**snap.to_dict(), "store": store.display,
+                           "seconds": round(outcome.seconds, 3)}) + "\n")
     out.flush()
     failure = outcome.failure()
     if failure is not None:
@@ -86,7 +86,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    store = open_store(args.store)
+    store = open_store(args.store, err, write=True)
     sweep = load_sweep(store, args.study)
     stop = threading.Event()
 
@@ -136,7 +136,7 @@ def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "objective": settings.get("objective"), "searched": sorted((meta.get("space") or {}).get("space", {})),
         })
     if args.json:
-        out.write(json.dumps(_clean(rows)) + "\n")
+        out.write(to_json(rows) + "\n")
         return EXIT_OK
     out.write(f"{'study':<28} {'kind':<8} {'trials':>6}  {'states':<40} {'best':>8}  objective\n")
     for r in rows:

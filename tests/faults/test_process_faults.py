@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -25,6 +26,15 @@ def start(store: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def hptune(store: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", *args], cwd=REPO, capture_output=True,
+                          text=True, env=dict(os.environ, HPTUNE_STORE=str(store), TF_CPP_MIN_LOG_LEVEL="3"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def wait_for_epochs(store: Path, count: int, proc: subprocess.Popen, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -45,14 +55,22 @@ def test_sigkill_leaves_an_interrupted_run_with_its_finished_epochs(store_path: 
         proc.wait(10)
     finally:
         proc.kill()
+    before = sha256(store_path)
     [record] = Store(str(store_path)).runs()
     assert record.status == "interrupted"
     assert [e.epoch for e in record.epochs] == [1, 2]
     assert "ended without finishing" in (record.message or "")
-    # The store opens again as it is and a new run goes on beside the interrupted one.
-    done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "runs", "--format", "json"], cwd=REPO,
-                          env=dict(os.environ, HPTUNE_STORE=str(store_path)), capture_output=True, text=True)
-    assert json.loads(done.stdout)[0]["status"] == "interrupted"
+    # Read from the command line: shown interrupted, and no reader wrote that (or anything else) down.
+    listed = hptune(store_path, "runs", "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[0]["status"] == "interrupted"
+    table = hptune(store_path, "runs")
+    assert "interrupted" in table.stdout.splitlines()[1]
+    shown = hptune(store_path, "show", str(record.run_id))
+    assert shown.returncode == 0 and ": interrupted - the process training this run ended" in shown.stdout
+    assert "Epoch 2/200" in shown.stdout and "Epoch 3/200" not in shown.stdout
+    assert hptune(store_path, "studies").returncode == 0
+    assert sha256(store_path) == before, "reading the store changed it"
 
 
 def test_ctrl_c_stops_and_keeps_the_run(store_path: Path) -> None:
@@ -70,18 +88,43 @@ def test_ctrl_c_stops_and_keeps_the_run(store_path: Path) -> None:
     assert record.status == "stopped" and len(record.epochs) == len(result["epochs"])
 
 
-def test_a_torn_last_write_is_ignored(store_path: Path) -> None:
+def test_a_torn_last_write_is_set_aside_by_the_next_writer(store_path: Path) -> None:
     proc = start(store_path, "run", "--dataset", "digits", "--epochs", "2", "--hidden-units", "8")
     assert proc.wait(120) == 0
+    torn = b'{"op_code": 6, "worker_id": "x", "trial_id": 0, "user_att'  # a write cut off by a crash
     with store_path.open("ab") as fh:
-        fh.write(b'{"op_code": 6, "worker_id": "x", "trial_id": 0, "user_att')  # a write cut off by a crash
+        fh.write(torn)
+    before = sha256(store_path)
     [record] = Store(str(store_path)).runs()
     assert record.status == "completed" and len(record.epochs) == 2
-    # The torn line is cut off on open, so the next write does not glue onto it and corrupt the journal.
+    listed = hptune(store_path, "runs")
+    assert listed.returncode == 0 and "completed" in listed.stdout
+    assert sha256(store_path) == before, "a reader repaired the store"
+    # The next writer moves the torn line aside before appending, so nothing glues onto it, and says so.
+    done = hptune(store_path, "run", "--dataset", "digits", "--epochs", "1", "--hidden-units", "8")
+    assert done.returncode == 0, done.stderr
+    [saved] = store_path.parent.glob("runs.journal.torn-*")
+    assert saved.read_bytes() == torn
+    assert f"dropped {len(torn)} bytes of a write cut off by a crash" in done.stderr and str(saved) in done.stderr
     assert store_path.read_bytes().endswith(b"}\n")
+    assert [r.status for r in Store(str(store_path)).runs()] == ["completed", "completed"]
+
+
+def test_garbage_appended_to_the_store_is_a_clear_error_and_the_file_is_untouched(store_path: Path) -> None:
     proc = start(store_path, "run", "--dataset", "digits", "--epochs", "1", "--hidden-units", "8")
     assert proc.wait(120) == 0
-    assert [r.status for r in Store(str(store_path)).runs()] == ["completed", "completed"]
+    with store_path.open("ab") as fh:  # 300 bytes: lines of noise, and a last one without its newline
+        fh.write(b"\x00\x17garbage " * 10 + b"\n" + b"{not json}" * 10 + b"\n" + b"\xfe" * 98)
+    before = sha256(store_path)
+    for args in (("runs",), ("runs", "--format", "json"), ("show", "0"), ("studies",),
+                 ("run", "--dataset", "digits", "--epochs", "1")):
+        done = hptune(store_path, *args)
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert str(store_path) in done.stderr and "corrupt" in done.stderr and "move it aside" in done.stderr, args
+        assert "Traceback" not in done.stderr and "dropping" not in done.stderr and "dropped" not in done.stderr
+        assert "Epoch" not in done.stdout
+        assert sha256(store_path) == before, f"hptune {' '.join(args)} changed the store"
+    assert not list(store_path.parent.glob("runs.journal.torn-*"))
 
 
 def test_a_corrupt_store_is_a_clear_error_and_is_not_overwritten(store_path: Path) -> None:

@@ -74,7 +74,7 @@ async def test_open_puts_the_config_back_into_the_form(fixture_store) -> None:
         assert app.screen.id == "main"
         form = app.screen.query_one(HyperparamForm)
         assert form.config is not None
-        assert form.config.model_dump() == target.run_config().model_dump()
+        assert form.config.model_dump() == target.config.model_dump()
         assert app.screen.query_one("#field-hidden_layers", Input).value == "10"
         acc = app.screen.query_one("#acc-chart", MetricChart)
         assert list(acc.series[1].values) == [e.val_accuracy for e in target.epochs]

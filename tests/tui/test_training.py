@@ -46,7 +46,7 @@ async def test_a_short_run_fills_charts_log_and_results(wait_for, store) -> None
         assert f"gap {last.accuracy - last.val_accuracy:.3f} (variance)" in results and "(bias)" in results
         assert "device CPU" in results and "data mnist-5k" in results
         log_lines = [line.text for line in screen.query_one(EpochLog).lines]
-        assert any(line.startswith("Epoch 2/2 - ") for line in log_lines)
+        assert any(line.startswith("Epoch 2/2  ") for line in log_lines)
         assert not screen.query_one("#train", Button).disabled
 
         await pilot.press("ctrl+t")  # inspect the run just finished

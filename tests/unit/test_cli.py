@@ -42,7 +42,7 @@ def test_run_json_then_runs_lists_the_same_epochs(store_path: Path) -> None:
 def test_run_prints_keras_style_epoch_lines(store_path: Path) -> None:
     done = hptune("run", "--dataset", "digits", "--epochs", "2", "--hidden-units", "16", store=store_path)
     assert done.returncode == 0, done.stderr
-    assert "Epoch 2/2 - " in done.stdout and "val_acc:" in done.stdout
+    assert "Epoch 2/2  " in done.stdout and "val_acc:" in done.stdout
     assert "diagnosis:" in done.stdout and "test accuracy:" in done.stdout
 
 

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from hptune.core.labels import config_label
 from hptune.core.store import Store, StoreError
 from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
@@ -88,9 +89,12 @@ class HistoryScreen(Screen[None]):
     def _redraw(self) -> None:
         chosen = [self.table.records[i] for i in self.table.selected if i in self.table.records]
         acc, loss = [], []
+        # plotext leaves out a legend wider than the chart: cut the labels to fit (the table has the rest)
+        room = max(8, self.query_one("#overlay-acc", MetricChart).size.width - 14)
         for r in chosen:
             xs = [e.epoch for e in r.epochs]
-            label = f"#{r.run_id} {_short(r.config)}"
+            label = f"#{r.run_id} {config_label(r.config)}"
+            label = label if len(label) <= room else label[: room - 1] + "…"
             acc.append(Series(label, xs, [e.val_accuracy for e in r.epochs]))
             loss.append(Series(label, xs, [e.val_loss for e in r.epochs]))
         self.query_one("#overlay-acc", MetricChart).set_series(acc)
@@ -154,7 +158,7 @@ class HistoryScreen(Screen[None]):
             self.action_reload()
 
         self.app.push_screen(
-            ConfirmDialog(f"Delete run {record.run_id} ({_short(record.config)}, {record.status})?"), done
+            ConfirmDialog(f"Delete run {record.run_id} ({config_label(record.config)}, {record.status})?"), done
         )
 
     def action_export(self) -> None:
@@ -170,8 +174,3 @@ class HistoryScreen(Screen[None]):
         self._status(f"Exported {len(records)} run(s) to {path.resolve()}")
         self.notify(f"Wrote {len(records)} run(s) to {path.resolve()}", title="CSV exported", timeout=10)
 
-
-def _short(config: dict[str, Any]) -> str:
-    units = config.get("hidden_units")
-    widths = "x".join(map(str, units)) if isinstance(units, list) else str(units)
-    return f"{config.get('hidden_layers')}x{widths} {config.get('optimizer', '')} lr {config.get('learning_rate', 0):g}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 from typing import Any
 
 from rich.markup import escape
@@ -19,8 +18,10 @@ from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, EpochMetrics, Event
+from hptune.core.labels import config_label, status_line
+from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import EpochDone, Finished, Loading, Progress, RepeatsDone, Started, wrap
-from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, RunSummary, Series
+from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, Series
 from hptune.tui.widgets.app_header import AppHeader
 
 __all__ = ["MainScreen"]
@@ -56,7 +57,9 @@ class MainScreen(Screen[None]):
         self.recorder: Any = None
         self.run_config: RunConfig | None = None
         self.epochs: list[EpochMetrics] = []
-        self.summary: RunSummary | None = None
+        #: The run on the dashboard once it has ended (or was read from the store).
+        self.outcome: RunOutcome | None = None
+        self.run_id: int | None = None
         self.confusion: Any = None
         self.mistakes: Any = ()
         self.last_run_id: int | None = None
@@ -121,25 +124,25 @@ class MainScreen(Screen[None]):
         if action == "stop":
             return self.running or None
         if action == "inspect":
-            return self.summary is not None and self.summary.run_id is not None and not self.running or None
+            return self.outcome is not None and self.outcome.run_id is not None and not self.running or None
         return True
 
     def load_config(self, values: dict[str, Any]) -> None:
         """Put a config (from a stored run) into the form to tweak and rerun."""
         self.form.load(values)
 
-    def show_record(self, record: Any) -> None:
+    def show_record(self, record: RunOutcome) -> None:
         """Show a stored run on the dashboard: its curves, log and results."""
         if self.running:
             return
-        self.load_config(record.config)
+        self.load_config(record.config.model_dump())
         self.run_config = None
         self.epochs = list(record.epochs)
-        self.summary = RunSummary.from_record(record)
+        self.outcome = record
         self.confusion, self.mistakes = record.confusion, record.mistakes
-        planned = int(record.config.get("epochs", len(self.epochs) or 1))
+        planned = record.config.epochs
         self.query_one("#run-title", Static).update(
-            f"[b]Run {record.run_id}[/] (stored) · {escape(record.run_config().summary())}"
+            f"[b]Run {record.run_id}[/] (stored) · {escape(config_label(record.config))}"
         )
         self._show_notice(None)  # a stored run's notice is in its results
         log = self.query_one(EpochLog)
@@ -148,7 +151,7 @@ class MainScreen(Screen[None]):
             log.epoch(m, planned)
         self._redraw_charts(planned)
         self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{record.status} · stored run")
-        self.query_one(ResultsPanel).show(self.summary)
+        self.query_one(ResultsPanel).show(record)
         self._reveal_results()
         self.refresh_bindings()
 
@@ -162,12 +165,20 @@ class MainScreen(Screen[None]):
             self.form.focus_first_error()
             self.notify(f"Cannot train yet: {self.form.blocking()}", severity="warning")
             return
+        from hptune.core.store import StoreError
+
+        try:
+            self.recorder = self.app.store.recorder()  # the first run opens the store for writing
+        except StoreError as err:
+            self._worker_failed(err)
+            return
+        for notice in self.app.store.repairs.notices if self.app.store.repairs else ():
+            self.notify(notice, title="Store repaired", severity="warning", timeout=10)
         self.running = True
         self.stop_event = threading.Event()
-        self.recorder = self.app.store.recorder()
         self.run_config = config
-        self.epochs, self.summary, self.confusion, self.mistakes = [], None, None, ()
-        self.query_one("#run-title", Static).update(f"[b]Training[/] · {escape(config.summary())}")
+        self.epochs, self.outcome, self.run_id, self.confusion, self.mistakes = [], None, None, None, ()
+        self.query_one("#run-title", Static).update(f"[b]Training[/] · {escape(config_label(config))}")
         self._show_notice(None)
         self.query_one(EpochLog).clear()
         self.query_one(ResultsPanel).update("[dim]Training…[/]")
@@ -198,12 +209,12 @@ class MainScreen(Screen[None]):
         self.app.push_screen("lessons")
 
     def action_inspect(self) -> None:
-        if self.summary is None or self.summary.run_id is None:
+        if self.outcome is None or self.outcome.run_id is None:
             self.notify("No finished run to inspect yet.", severity="warning")
             return
         from hptune.tui.screens.run_detail import RunDetailScreen
 
-        self.app.push_screen(RunDetailScreen(self.summary.run_id))
+        self.app.push_screen(RunDetailScreen(self.outcome.run_id))
 
     def action_toggle_form(self) -> None:
         pane = self.query_one("#form-pane")
@@ -270,9 +281,8 @@ class MainScreen(Screen[None]):
 
     @on(RepeatsDone)
     def _repeats_done(self, message: RepeatsDone) -> None:
-        if self.summary is not None:
-            self.summary = replace(self.summary, spread=message.text)
-            self.query_one(ResultsPanel).show(self.summary)
+        if self.outcome is not None:
+            self.query_one(ResultsPanel).show(self.outcome, spread=message.text)
 
     @on(Started)
     def _started(self, message: Started) -> None:
@@ -281,9 +291,9 @@ class MainScreen(Screen[None]):
             self.epochs, self._pending_log = [], []  # a new seed: its own curves
             self.query_one(EpochLog).note(f"seed {event.config.seed} ({event.config.seed - self.run_config.seed + 1}"
                                           f" of {self.run_config.repeats})")
-        self.summary = RunSummary.started(event, self.recorder.run_id if self.recorder else None)
+        self.run_id = self.recorder.run_id if self.recorder else None
         self.query_one("#run-title", Static).update(
-            f"[b]Run {self.summary.run_id}[/] training · {escape(event.config.summary())} · {event.params:,} params"
+            f"[b]Run {self.run_id}[/] training · {escape(config_label(event.config))} · {event.params:,} params"
             f" · {escape(event.device)}"
         )
         self._show_notice(event.dataset.fallback)
@@ -328,21 +338,21 @@ class MainScreen(Screen[None]):
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
-        event = message.event
+        outcome = message.event.outcome
         self._redraw_charts(self.run_config.epochs if self.run_config else len(self.epochs))
-        base = self.summary or RunSummary(run_id=self.recorder.run_id if self.recorder else None)
-        self.summary = base.finished(event)
-        self.confusion, self.mistakes = event.confusion, event.mistakes
+        self.outcome = outcome  # named by the recorder, which saw the event first
+        self.confusion, self.mistakes = outcome.confusion, outcome.mistakes
         self._show_notice(None)  # the results panel carries the notice from now on
-        self.query_one(ResultsPanel).show(self.summary)
-        title = escape(self.run_config.summary()) if self.run_config else ""
-        self.query_one("#run-title", Static).update(f"[b]Run {self.summary.run_id}[/] {event.status} · {title}")
+        self.query_one(ResultsPanel).show(outcome)
+        title = escape(config_label(outcome.config))
+        self.query_one("#run-title", Static).update(f"[b]Run {outcome.run_id}[/] {outcome.status} · {title}")
         log = self.query_one(EpochLog)
-        log.note(f"status: {event.status}" + (f" ({event.message})" if event.message else ""))
-        if event.diagnosis:
-            log.note(f"diagnosis: {event.diagnosis.line}")
+        log.note(escape(status_line(outcome)))  # the scores are in the results panel
+        if outcome.diagnosis:
+            log.note(escape(f"diagnosis: {outcome.diagnosis.line}"))
         planned = self.run_config.epochs if self.run_config else len(self.epochs)
-        self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{event.status} in {event.train_seconds:.1f}s")
+        seconds = outcome.train_seconds or 0.0
+        self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{outcome.status} in {seconds:.1f}s")
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
@@ -13,7 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel, RunSummary
+from hptune.core.labels import config_label
+from hptune.core.outcome import RunOutcome
+from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel
 from hptune.tui.widgets.app_header import AppHeader
 
 __all__ = ["RunDetailScreen"]
@@ -28,7 +28,7 @@ class RunDetailScreen(Screen[None]):
     def __init__(self, run_id: int) -> None:
         super().__init__(id="run-detail")
         self.run_id = run_id
-        self.record: Any = None
+        self.record: RunOutcome | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -53,14 +53,13 @@ class RunDetailScreen(Screen[None]):
         r = self.record
         self.sub_title = f"run {r.run_id}"
         self.query_one("#detail-title", Static).update(
-            f"[b]Run {r.run_id}[/] · {escape(r.run_config().summary())} · {len(r.epochs)}/{r.config.get('epochs')}"
-            " epochs"
+            f"[b]Run {r.run_id}[/] · {escape(config_label(r.config))} · {len(r.epochs)}/{r.config.epochs} epochs"
         )
         self.query_one(ConfusionMatrix).show(r.confusion)
-        self.query_one(ResultsPanel).show(RunSummary.from_record(r))
+        self.query_one(ResultsPanel).show(r)
         if r.mistakes:
             self.query_one("#mistakes-note", Static).update(
-                f"loading {len(r.mistakes)} test images from {(r.dataset or {}).get('name', '?')}…"
+                f"loading {len(r.mistakes)} test images from {r.dataset.name if r.dataset else r.config.dataset}…"
             )
             self.query_one(DigitGrid).display = False  # its empty text would contradict the note until they load
             self.load_digits(r)
@@ -69,12 +68,12 @@ class RunDetailScreen(Screen[None]):
             self.query_one(DigitGrid).display = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="digits")
-    def load_digits(self, record: Any) -> list[Digit]:
+    def load_digits(self, record: RunOutcome) -> list[Digit]:
         """Reading the test images can take a moment (or import Keras for mnist), so it runs off the UI thread."""
         from hptune.core.data import load_dataset
 
-        name = (record.dataset or {}).get("name") or record.config.get("dataset", "mnist")
-        data = load_dataset(name, record.config.get("validation_size", "auto"), normalize=True)
+        name = record.dataset.name if record.dataset else record.config.dataset
+        data = load_dataset(name, record.config.validation_size, normalize=True)
         images = data.x_test
         top = float(images.max()) or 1.0
         return [Digit(images[i] / top, int(t), int(p), int(i)) for i, t, p in record.mistakes if i < len(images)]
@@ -85,7 +84,7 @@ class RunDetailScreen(Screen[None]):
         note = self.query_one("#mistakes-note", Static)
         if event.state == WorkerState.SUCCESS:
             digits = event.worker.result
-            n_test = (self.record.dataset or {}).get("n_test")
+            n_test = self.record.dataset.n_test if self.record.dataset else None
             total = f" of {len(self.record.mistakes)} stored" if len(digits) != len(self.record.mistakes) else ""
             note.update(f"{len(digits)} shown{total}" + (f" · {n_test:,} test images" if n_test else ""))
             grid = self.query_one(DigitGrid)

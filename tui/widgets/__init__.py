@@ -7,7 +7,7 @@ from hptune.tui.widgets.epoch_progress import EpochProgress
 from hptune.tui.widgets.hyperparam_form import HyperparamForm
 from hptune.tui.widgets.lesson_chart import LessonChart
 from hptune.tui.widgets.metric_chart import MetricChart, Series
-from hptune.tui.widgets.results_panel import ResultsPanel, RunSummary
+from hptune.tui.widgets.results_panel import ResultsPanel
 from hptune.tui.widgets.run_table import RunTable
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "LessonChart",
     "MetricChart",
     "ResultsPanel",
-    "RunSummary",
     "RunTable",
     "Series",
 ]

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.widgets import RichLog
 
 from hptune.core.events import EpochMetrics
+from hptune.core.labels import epoch_line
 
-__all__ = ["EpochLog", "epoch_line"]
-
-
-def epoch_line(m: EpochMetrics, epochs: int) -> str:
-    return (
-        f"Epoch {m.epoch}/{epochs} - {m.seconds:.2f}s - loss {m.loss:.4f} - acc {m.accuracy:.4f}"
-        f" - val_loss {m.val_loss:.4f} - val_acc {m.val_accuracy:.4f}"
-    )
+__all__ = ["EpochLog"]
 
 
 class EpochLog(RichLog):
@@ -24,7 +19,7 @@ class EpochLog(RichLog):
         self.border_title = "Epoch log"
 
     def epoch(self, m: EpochMetrics, epochs: int) -> None:
-        self.write(epoch_line(m, epochs))
+        self.write(escape(epoch_line(m, epochs)))
 
     def note(self, text: str) -> None:
         self.write(f"[dim]{text}[/]")

@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from hptune.core.config import RunConfig
+
 __all__ = ["RunTable", "SORT_COLUMNS"]
 
 #: (column key, heading, value used for sorting)
@@ -37,10 +39,9 @@ _STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yel
                  "failed": "red", "interrupted": "yellow", "running": "cyan"}
 
 
-def _model(config: dict[str, Any]) -> str:
-    units = config.get("hidden_units")
-    widths = "x".join(map(str, units)) if isinstance(units, list) else str(units)
-    return f"{config.get('hidden_layers')}x{widths} {config.get('activation', '')}"
+def _model(config: RunConfig) -> str:
+    widths = "x".join(map(str, config.hidden_units)) if isinstance(config.hidden_units, list) else config.hidden_units
+    return f"{config.hidden_layers}x{widths} {config.activation}"
 
 
 def _acc(value: float | None) -> Text:
@@ -93,16 +94,16 @@ class RunTable(DataTable):
                 "sel": self._mark(r.run_id),
                 "id": Text(str(r.run_id), justify="right"),
                 "status": Text(r.status, style=_STATUS_STYLE.get(r.status, "")),
-                "model": _model(c) if not self.compact else f"{_model(c)} {c.get('optimizer', '')}",
-                "opt": c.get("optimizer", ""),
-                "lr": Text(f"{c.get('learning_rate', 0):.2g}", justify="right"),
-                "bs": Text(str(c.get("batch_size", "")), justify="right"),
-                "ep": Text(f"{len(r.epochs)}/{c.get('epochs', '')}", justify="right"),
+                "model": _model(c) if not self.compact else f"{_model(c)} {c.optimizer}",
+                "opt": c.optimizer,
+                "lr": Text(f"{c.learning_rate:.2g}", justify="right"),
+                "bs": Text(str(c.batch_size), justify="right"),
+                "ep": Text(f"{len(r.epochs)}/{c.epochs}", justify="right"),
                 "val": _acc(r.val_accuracy),
                 "test": _acc(r.test_accuracy),
                 "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
                 "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
-                "dataset": (r.dataset or {}).get("name", c.get("dataset", "")),
+                "dataset": r.dataset.name if r.dataset else c.dataset,
             }
             self.add_row(*(cells[key] for key, _ in _COLUMNS if key in self.columns), key=str(r.run_id))
         self._sort()

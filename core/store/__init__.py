@@ -1,0 +1,200 @@
+"""The run store, built on Optuna's storage layer: every run is one trial, written as it trains.
+
+Single runs live in the study "runs"; sweeps add studies of their own. optuna-dashboard can open the same store,
+and a PostgreSQL URL shares it between machines. The default is a journal file in the user's data directory.
+
+`Store(location)` only reads: listing runs, showing one, listing studies and watching a sweep leave the store's
+bytes as they were, and a run whose process died reads as interrupted. Whatever writes (a run's recorder, a sweep,
+a worker) first calls `open_for_writing()`, which checks the store can be written and runs `repair`.
+
+    location.py  where the store is and how it opens        read.py    runs and studies read back
+    record.py    the Recorder that writes a run as it trains  export.py  CSV and JSON
+    repair.py    torn tails, dead runs, retried sweep trials  _optuna.py the only use of Optuna internals
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hptune.core.outcome import RunOutcome
+from hptune.core.store.export import to_csv, to_json_list
+from hptune.core.store.location import (
+    StoreError,
+    check_writable,
+    corrupt_message,
+    default_store_path,
+    is_url,
+    open_storage,
+    redact,
+    resolve_store_url,
+)
+from hptune.core.store.read import (
+    DELETED_ATTR,
+    RUNS_STUDY,
+    STALE_SECONDS,
+    SWEEP_ATTR,
+    is_dead,
+    is_run,
+    outcome_from_trial,
+    proc_start,
+    sort_key,
+    status_of,
+)
+from hptune.core.store.record import Recorder, process_attrs
+from hptune.core.store.repair import Repairs, repair, retry_callback
+
+__all__ = [
+    "RUNS_STUDY", "STALE_SECONDS", "SWEEP_ATTR", "Recorder", "Repairs", "RunOutcome", "Store", "StoreError",
+    "default_store_path", "is_dead", "is_url", "outcome_from_trial", "proc_start", "process_attrs", "redact",
+    "resolve_store_url", "retry_callback", "status_of",
+]
+
+T = TypeVar("T")
+
+
+class Store:
+    """A handle on one Optuna storage, for reading; `open_for_writing` before writing. Thread-safe for the TUI's
+    worker and screen threads."""
+
+    def __init__(self, location: str | None = None) -> None:
+        import optuna  # deferred: a second of imports that `hptune --help` should not pay
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.location = resolve_store_url(location)
+        self._lock = threading.RLock()
+        #: The journal file backend (None for a database URL).
+        self.journal: Any = None
+        self.storage, self.journal = open_storage(self.location)
+        #: What `open_for_writing` changed; None until something writes through this handle.
+        self.repairs: Repairs | None = None
+
+    @property
+    def display(self) -> str:
+        return redact(self.location)
+
+    def _reading(self, read: Callable[[], T]) -> T:
+        """Run a read, turning a journal damaged since it was opened (or a database failing) into a StoreError."""
+        from hptune.core.store._optuna import JournalCorrupt
+
+        with self._lock:
+            try:
+                return read()
+            except JournalCorrupt as err:
+                raise StoreError(corrupt_message(err.path, str(err)), file=str(err.path)) from None
+            except (StoreError, KeyError):
+                raise
+            except Exception as err:  # noqa: BLE001 - a backend failing mid-read must become a clear message
+                raise StoreError(f"store {self.display}: cannot be read ({redact(str(err).splitlines()[0])})") from None
+
+    # --- writing ------------------------------------------------------------------------------------------------
+    def open_for_writing(self, study: str | None = None) -> Repairs:
+        """What every writer calls first: refuse a store that cannot be written, then `repair` it (a torn tail
+        set aside, dead runs written down as interrupted, their sweep trials queued again)."""
+        check_writable(self.location)
+        self.repairs = self._reading(lambda: repair(self, study))
+        return self.repairs
+
+    def ensure_open_for_writing(self) -> Repairs:
+        """`open_for_writing` unless this handle has been opened for writing already."""
+        return self.repairs if self.repairs is not None else self.open_for_writing()
+
+    def study(self, name: str = RUNS_STUDY, direction: str = "maximize") -> Any:
+        import optuna
+
+        with self._lock:
+            return optuna.create_study(study_name=name, storage=self.storage, direction=direction, load_if_exists=True)
+
+    def recorder(self, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy",
+                 attrs: dict[str, Any] | None = None) -> Recorder:
+        """A Recorder for one run. The first run through this handle opens the store for writing (checked and
+        repaired, before anything trains); later runs find it open. A sweep's trial belongs to a worker, which
+        has opened it already."""
+        if trial is None:
+            self.ensure_open_for_writing()
+        return Recorder(self, study, trial, metric, attrs)
+
+    def delete_run(self, run_id: int) -> None:
+        """Forget a run. Optuna cannot delete single trials, so the run is hidden by a mark on its study."""
+        from hptune.core.store._optuna import trial_id
+
+        check_writable(self.location)
+        with self._lock:
+            trial = self._reading(lambda: self.storage.get_trial(run_id))
+            study_id = self._study_id_of(run_id)
+            hidden = set(self.storage.get_study_user_attrs(study_id).get(DELETED_ATTR, []))
+            hidden.add(trial_id(trial))
+            self.storage.set_study_user_attr(study_id, DELETED_ATTR, sorted(hidden))
+
+    def _study_id_of(self, run_id: int) -> int:
+        from hptune.core.store._optuna import study_id, trial_id
+
+        for study in self.storage.get_all_studies():
+            sid = study_id(study)
+            if any(trial_id(t) == run_id for t in self.storage.get_all_trials(sid, deepcopy=False)):
+                return sid
+        raise KeyError(f"no run with id {run_id} in {self.display}")
+
+    # --- reading ------------------------------------------------------------------------------------------------
+    def studies(self) -> list[dict[str, Any]]:
+        """Every study with its trial counts by state, its best value and its user attributes."""
+        from hptune.core.store._optuna import study_id
+
+        def read() -> list[dict[str, Any]]:
+            out = []
+            for study in self.storage.get_all_studies():
+                trials = self.storage.get_all_trials(study_id(study), deepcopy=False)
+                states: dict[str, int] = {}
+                for t in trials:
+                    states[t.state.name] = states.get(t.state.name, 0) + 1
+                done = [t.value for t in trials if t.state.name == "COMPLETE" and t.value is not None]
+                best = None
+                if done:
+                    best = (max if study.direction.name == "MAXIMIZE" else min)(done)
+                out.append({
+                    "name": study.study_name,
+                    "direction": study.direction.name.lower(),
+                    "trials": len(trials),
+                    "states": states,
+                    "best_value": best,
+                    "user_attrs": dict(study.user_attrs),
+                })
+            return out
+
+        return self._reading(read)
+
+    def runs(self, study: str | None = None) -> list[RunOutcome]:
+        """Every stored run, oldest first; a run whose process died reads as interrupted."""
+        from hptune.core.store._optuna import study_id, trial_id
+
+        def read() -> list[RunOutcome]:
+            runs = []
+            for frozen in self.storage.get_all_studies():
+                if study is not None and frozen.study_name != study:
+                    continue
+                hidden = set(frozen.user_attrs.get(DELETED_ATTR, []))
+                for trial in self.storage.get_all_trials(study_id(frozen), deepcopy=False):
+                    tid = trial_id(trial)
+                    if tid not in hidden and is_run(trial):
+                        runs.append(outcome_from_trial(frozen.study_name, trial, tid))
+            return sorted(runs, key=sort_key)
+
+        return self._reading(read)
+
+    def get(self, run_id: int) -> RunOutcome:
+        """One run by id; KeyError names the store when there is none."""
+
+        def read() -> RunOutcome:
+            try:
+                trial = self.storage.get_trial(run_id)
+            except KeyError:
+                raise KeyError(f"no run with id {run_id} in {self.display}") from None
+            sid = self._study_id_of(run_id)
+            return outcome_from_trial(self.storage.get_study_name_from_id(sid), trial, run_id)
+
+        return self._reading(read)
+
+    # --- export -------------------------------------------------------------------------------------------------
+    to_csv = staticmethod(to_csv)
+    to_json = staticmethod(to_json_list)

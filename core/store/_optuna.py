@@ -1,0 +1,190 @@
+"""Every use of Optuna that goes past its documented API, in one place.
+
+Why any is needed:
+- A stored run is named by its trial's storage id (`hptune show 12`), the one id that is unique across studies, and
+  Optuna keeps it in the private `FrozenTrial._trial_id` / `FrozenStudy._study_id` (its own samplers and storages
+  read them the same way). `trial_id` and `study_id` below are the only readers of those attributes.
+- The journal file must never be written by a reader, and a write cut off by a crash must be set aside before the
+  next append. Optuna's `JournalFileBackend` creates the file when it is opened and skips a damaged line without a
+  word, so `JournalFile` implements the public `BaseJournalBackend` interface itself, with Optuna's public file lock
+  (`JournalFileOpenLock`) serializing writers exactly as Optuna's own backend does.
+
+Tested with optuna 5.0.0 (the version pinned in setup.py's range); check this module first on an upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.storages.journal import BaseJournalBackend, JournalFileOpenLock, JournalStorage
+
+log = logging.getLogger("hptune.core.store")
+
+#: The Optuna versions this module was tested with.
+TESTED_OPTUNA = ("5.0.0",)
+
+
+def trial_id(trial: Any) -> int:
+    """The storage-wide id of a FrozenTrial (hptune's run id)."""
+    return trial._trial_id
+
+
+def study_id(study: Any) -> int:
+    """The storage id of a FrozenStudy."""
+    return study._study_id
+
+
+class JournalCorrupt(ValueError):
+    """A complete line of the journal that is not one of Optuna's records."""
+
+    def __init__(self, path: Path, line: int, detail: str) -> None:
+        super().__init__(f"line {line}: {detail}")
+        self.path, self.line = path, line
+
+
+@dataclass(frozen=True)
+class TornTail:
+    """The bytes of a last write that a crash cut off, set aside before the journal was written again."""
+
+    size: int
+    saved_to: Path
+
+    @property
+    def notice(self) -> str:
+        return (f"dropped {self.size} bytes of a write cut off by a crash from the end of the store; they are kept in"
+                f" {self.saved_to}")
+
+
+class JournalFile(BaseJournalBackend):
+    """Optuna's journal file format (one JSON record a line), read without ever writing, appended under a lock.
+
+    A last line without its newline is a write in flight or one cut off by a crash: readers leave it alone, and a
+    writer, holding the lock (so no append is in flight), moves it to `<store>.torn-<time>` before appending. A
+    complete line that is not a record is corruption: every read raises JournalCorrupt and the file is left as it is.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = JournalFileOpenLock(str(path))
+        self._offsets: dict[int, int] = {0: 0}  # record number -> byte offset where it starts
+        self._guard = threading.Lock()
+
+    # --- reading ------------------------------------------------------------------------------------------------
+    def read_logs(self, log_number_from: int) -> Iterator[dict[str, Any]]:
+        try:
+            fh = self.path.open("rb")
+        except FileNotFoundError:
+            return
+        with fh:
+            with self._guard:
+                start = max((n for n in self._offsets if n <= log_number_from), default=0)
+                offset = self._offsets[start]
+            fh.seek(offset)
+            number = start
+            for line in fh:
+                if not line.endswith(b"\n"):
+                    return  # a write in flight, or one a crash cut off: not a record (yet)
+                try:
+                    record = json.loads(line)
+                    if not isinstance(record, dict) or "op_code" not in record:
+                        raise ValueError("not an Optuna journal record")
+                except ValueError as err:  # JSONDecodeError and UnicodeDecodeError included
+                    raise JournalCorrupt(self.path, number + 1, str(err)) from None
+                offset += len(line)
+                number += 1
+                with self._guard:
+                    self._offsets[number] = offset
+                if number > log_number_from:
+                    yield record
+
+    # --- writing ------------------------------------------------------------------------------------------------
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        text = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in logs)
+        with self._locked():
+            torn = self._set_aside_torn_tail()
+            if torn is not None:  # a crash since this store was opened: nobody to hand the notice to but the log
+                log.warning("store %s: %s", self.path, torn.notice)
+            with self.path.open("ab") as fh:
+                fh.write(text.encode("utf-8"))
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def repair(self) -> TornTail | None:
+        """Set a torn last write aside now (a writer opening the store); None when the journal ends cleanly."""
+        if not self.path.exists():
+            return None
+        with self._locked():
+            return self._set_aside_torn_tail()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _set_aside_torn_tail(self) -> TornTail | None:
+        try:
+            fh = self.path.open("rb+")
+        except FileNotFoundError:
+            return None
+        with fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size == 0:
+                return None
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return None
+            keep = size
+            while keep > 0:  # back to the last newline
+                step = min(65536, keep)
+                fh.seek(keep - step)
+                newline = fh.read(step).rfind(b"\n")
+                if newline >= 0:
+                    keep = keep - step + newline + 1
+                    break
+                keep -= step
+            fh.seek(keep)
+            torn = fh.read()
+            saved = self.path.with_name(f"{self.path.name}.torn-{time.strftime('%Y%m%d-%H%M%S')}")
+            counter = 1
+            while saved.exists():
+                counter += 1
+                saved = saved.with_name(f"{self.path.name}.torn-{time.strftime('%Y%m%d-%H%M%S')}-{counter}")
+            saved.write_bytes(torn)
+            fh.truncate(keep)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return TornTail(len(torn), saved)
+
+
+def journal_storage(path: Path) -> tuple[JournalStorage, JournalFile]:
+    """A JournalStorage over `path` that reads without writing (raises JournalCorrupt, KeyError on damage)."""
+    backend = JournalFile(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return JournalStorage(backend), backend
+
+
+def rdb_storage(url: str, heartbeat_interval: int, grace_period: int, callback: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat_interval
+        return optuna.storages.RDBStorage(
+            url,
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            heartbeat_stale_trial_callback=callback,
+            engine_kwargs={"pool_pre_ping": True},
+        )
