@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from hptune.core import __version__
 from hptune.core.config import ACTIVATIONS, OPTIMIZERS, PRESET_HELP, PRESETS, ConfigError
+from hptune.core.insight_cli import INSIGHT_COMMANDS, add_insight_parsers, filtered_runs, tag_new_run
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_DATA, EXIT_DIVERGED = 0, 1, 2, 3, 4
 
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", metavar="URL")
 
     add_sweep_parsers(sub)
+    add_insight_parsers(sub)
     return parser
 
 
@@ -318,6 +320,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except StoreError as e:
         raise CliError(str(e), EXIT_ERROR) from None
     result.run_id = recorder.run_id
+    tag_new_run(store, recorder.run_id, args.tag)
     if recorder.run_id is not None:
         err.write(f"saved as run {recorder.run_id} in {store.display}\n")
     if args.json:
@@ -332,7 +335,7 @@ def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.store import Store
 
     store = open_store(args.store)
-    records = store.runs(study=args.study)
+    records = filtered_runs(store, store.runs(study=args.study), args.filter, err)
     if args.format == "json":
         out.write(json.dumps([_clean(r.to_dict()) for r in records]) + "\n")
     elif args.format == "csv":
@@ -404,6 +407,7 @@ def _sweep_command(name: str) -> Callable[[argparse.Namespace, TextIO, TextIO], 
 COMMANDS = {
     "run": cmd_run, "runs": cmd_runs, "show": cmd_show, "presets": cmd_presets,
     "sweep": _sweep_command("cmd_sweep"), "worker": _sweep_command("cmd_worker"), "studies": _sweep_command("cmd_studies"),
+    **INSIGHT_COMMANDS,
 }
 
 

@@ -208,6 +208,23 @@ class RunRecord:
         }
 
 
+NOTE_ATTR, TAGS_ATTR = "hptune_note", "hptune_tags"
+
+
+@dataclass
+class Annotations:
+    """Notes and tags of runs (by run id) and of studies (by name)."""
+
+    run_notes: dict[int, str] = field(default_factory=dict)
+    run_tags: dict[int, list[str]] = field(default_factory=dict)
+    study_notes: dict[str, str] = field(default_factory=dict)
+    study_tags: dict[str, list[str]] = field(default_factory=dict)
+
+    def tags_of(self, record: RunRecord) -> list[str]:
+        """A run's tags and those of its study (a tagged study tags its runs)."""
+        return sorted(set(self.run_tags.get(record.run_id, [])) | set(self.study_tags.get(record.study, [])))
+
+
 class Store:
     """A handle on one Optuna storage. Thread-safe for the TUI's worker and screen threads."""
 
@@ -285,6 +302,49 @@ class Store:
             hidden = set(self.storage.get_study_user_attrs(study_id).get("hptune_deleted", []))
             hidden.add(trial._trial_id)
             self.storage.set_study_user_attr(study_id, "hptune_deleted", sorted(hidden))
+
+    # --- notes and tags ------------------------------------------------------------------------------------------
+    # Optuna refuses user attributes on a finished trial, so a run's note and tags are user attributes of its study
+    # ("hptune_note:ID", "hptune_tags:ID", one key each so two writers never overwrite each other's runs); a study's
+    # own are "hptune_note" and "hptune_tags". Nothing else reads or writes these keys.
+    def set_note(self, text: str, *, run_id: int | None = None, study: str | None = None) -> None:
+        """Attach a note to a run or a study; an empty text removes it."""
+        self._annotate(NOTE_ATTR, text.strip(), run_id, study)
+
+    def set_tags(self, tags: Iterable[str], *, run_id: int | None = None, study: str | None = None) -> None:
+        """Replace a run's or a study's tags (kept sorted, without repeats)."""
+        self._annotate(TAGS_ATTR, sorted({t.strip() for t in tags if t.strip()}), run_id, study)
+
+    def _annotate(self, key: str, value: Any, run_id: int | None, study: str | None) -> None:
+        with self._lock:
+            if run_id is not None:
+                try:
+                    study_id = self._study_id_of(run_id)
+                except KeyError:
+                    raise KeyError(f"no run with id {run_id} in {self.display}") from None
+                self.storage.set_study_user_attr(study_id, f"{key}:{run_id}", value)
+                return
+            try:
+                study_id = self.storage.get_study_id_from_name(study)
+            except KeyError:
+                raise KeyError(f"no study {study!r} in {self.display}; `hptune studies` lists them") from None
+            self.storage.set_study_user_attr(study_id, key, value)
+
+    def annotations(self) -> Annotations:
+        """Every note and tag in the store, read in one pass over the studies."""
+        notes = Annotations()
+        with self._lock:
+            for frozen in self.storage.get_all_studies():
+                attrs = frozen.user_attrs
+                notes.study_notes[frozen.study_name] = attrs.get(NOTE_ATTR) or ""
+                notes.study_tags[frozen.study_name] = list(attrs.get(TAGS_ATTR) or [])
+                for key, value in attrs.items():
+                    kind, _, run = key.partition(":")
+                    if run.isdigit() and kind == NOTE_ATTR:
+                        notes.run_notes[int(run)] = value or ""
+                    elif run.isdigit() and kind == TAGS_ATTR:
+                        notes.run_tags[int(run)] = list(value or [])
+        return notes
 
     def _study_id_of(self, run_id: int) -> int:
         for study in self.storage.get_all_studies():
