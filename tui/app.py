@@ -34,7 +34,7 @@ class HptuneApp(App[int]):
     TITLE = "hptune"
     SUB_TITLE = "Keras MLP hyperparameter workbench"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "main.tcss", STYLES / "history.tcss", STYLES / "run_detail.tcss",
-                STYLES / "dialogs.tcss", STYLES / "sweep.tcss"]
+                STYLES / "dialogs.tcss", STYLES / "sweep.tcss", STYLES / "insight.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
         Binding("ctrl+e", "sweep", "Sweep", priority=True, show=False,

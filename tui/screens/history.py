@@ -27,6 +27,7 @@ class HistoryScreen(Screen[None]):
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
         Binding("e", "export", "CSV", tooltip="Export the table to a CSV file"),
+        Binding("c", "compare", "Compare", tooltip="Compare the two marked runs: config, metrics, confusion delta"),
     ]
 
     def __init__(self) -> None:
@@ -155,6 +156,14 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(
             ConfirmDialog(f"Delete run {record.run_id} ({_short(record.config)}, {record.status})?"), done
         )
+
+    def action_compare(self) -> None:
+        if len(self.table.selected) != 2:
+            self.notify("Mark two runs with space to compare them.", severity="warning")
+            return
+        from hptune.tui.screens.diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(*self.table.selected))
 
     def action_export(self) -> None:
         records = [self.table.records[int(key.value)] for key in self.table.rows]

@@ -1,0 +1,112 @@
+"""Insight views through Pilot: the diff screen from the history, the importance chart in a small app."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from hptune.core.config import make_config
+from hptune.core.insight import diff_lines, diff_runs, param_importance
+from hptune.tui.app import STYLES, make_app
+from hptune.tui.widgets import MetricChart, RunTable
+from hptune.tui.widgets.importance_chart import ImportanceChart
+
+SWEEP_JOURNAL = Path(__file__).resolve().parents[1] / "data" / "sweep.journal"
+
+
+def _text(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_two_marked_runs_open_the_diff_screen_with_their_curves(fixture_store) -> None:
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        table = app.screen.query_one(RunTable)
+        records = fixture_store.runs()
+        await pilot.press("space", "c")  # one run marked: not enough
+        await pilot.pause()
+        assert app.screen.id == "history"
+        assert any("Mark two runs" in n.message for n in app._notifications)
+        await pilot.press("down", "down", "space", "c")
+        await pilot.pause()
+        assert table.selected == [records[0].run_id, records[2].run_id]
+        assert app.screen.id == "diff"
+        a, b = records[0].run_id, records[2].run_id
+        shown = _text(app.screen.query_one("#diff-text", Static))
+        for line in diff_lines(diff_runs(fixture_store, a, b)):
+            assert line.rstrip() in shown
+        acc = app.screen.query_one("#diff-acc", MetricChart)
+        assert [s.label for s in acc.series] == [f"run {a}", f"run {b}"]
+        assert list(acc.series[1].values) == [e.val_accuracy for e in records[2].epochs]
+        await pilot.press("x")  # the other way round
+        await pilot.pause()
+        assert _text(app.screen.query_one("#diff-text", Static)).startswith(f"run {a} against run {b}")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.id == "history"
+
+
+class ChartApp(App[None]):
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "insight.tcss"]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.computed: list[ImportanceChart.Computed] = []
+
+    def compose(self) -> ComposeResult:
+        yield ImportanceChart(id="importance")
+
+    def on_importance_chart_computed(self, message: ImportanceChart.Computed) -> None:
+        self.computed.append(message)
+
+
+async def test_importance_chart_shows_the_bars_of_a_sweep(tmp_path: Path, wait_for) -> None:
+    from hptune.core.store import Store
+
+    path = tmp_path / "sweep.journal"
+    shutil.copy(SWEEP_JOURNAL, path)
+    store = Store(str(path))
+    app = ChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(ImportanceChart)
+        chart.load(store, "digits-search")
+        await wait_for(pilot, lambda: app.computed, 60, "the importance")
+        assert app.computed[0].error is None
+        assert chart.importance is not None
+        assert chart.importance.importances == param_importance(store, "digits-search").importances
+        caption = _text(chart.query_one(".importance-caption", Static))
+        assert "fANOVA for val_accuracy" in caption and "24 finished trials" in caption
+        bars = chart.query_one(".importance-bars")
+        assert bars.display and bars.size.height > 3
+        drawn = str(bars.render())
+        assert all(name in drawn for name in chart.importance.importances)
+
+
+async def test_importance_chart_says_how_many_more_trials_it_wants(tmp_path: Path, wait_for) -> None:
+    import optuna
+
+    from hptune.core.store import Store
+
+    store = Store(str(tmp_path / "s.journal"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = store.study("young")
+        trial = study.ask({"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1, log=True)})
+        study.tell(trial, 0.5)
+    app = ChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(ImportanceChart)
+        chart.load(store, "young")
+        await wait_for(pilot, lambda: app.computed, 60, "the importance")
+        caption = _text(chart.query_one(".importance-caption", Static))
+        assert "4 more trials to go" in caption
+        assert not chart.query_one(".importance-bars").display
+        chart.load(store, "missing")
+        await wait_for(pilot, lambda: len(app.computed) == 2, 60, "the error")
+        assert "no study 'missing'" in _text(chart.query_one(".importance-caption", Static))
