@@ -106,6 +106,7 @@ class RunFinished:
     diagnosis: Diagnosis | None
     #: Up to 100 misclassified test images: (index into the test set, true label, predicted label).
     mistakes: tuple[tuple[int, int, int], ...] = field(default=())
+    val_macro_f1: float | None = None
 
 
 Event = DataLoading | RunStarted | BatchProgress | EpochEnded | RunFinished

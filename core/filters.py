@@ -51,6 +51,7 @@ FIELDS: dict[str, Callable[[RunRecord], Any]] = {
     "best_val_accuracy": lambda r: r.best_val_accuracy,
     "test_accuracy": lambda r: r.test_accuracy,
     "test_macro_f1": lambda r: r.test_macro_f1,
+    "val_macro_f1": lambda r: r.val_macro_f1,
     "train_seconds": lambda r: r.train_seconds,
     "epochs_done": lambda r: len(r.epochs),
     "n_params": lambda r: r.attrs.get("n_params"),
@@ -63,7 +64,7 @@ ALIASES: dict[str, str] = {
     "act": "activation", "opt": "optimizer", "bs": "batch_size", "batch": "batch_size", "mom": "momentum",
     "val_acc": "val_accuracy", "best_val_acc": "best_val_accuracy", "acc": "accuracy", "train_acc": "accuracy",
     "train_loss": "loss", "test_acc": "test_accuracy", "test_f1": "test_macro_f1", "f1": "test_macro_f1",
-    "macro_f1": "test_macro_f1", "time": "train_seconds", "seconds": "train_seconds", "params": "n_params",
+    "macro_f1": "test_macro_f1", "val_f1": "val_macro_f1", "time": "train_seconds", "seconds": "train_seconds", "params": "n_params",
     "id": "run_id", "run": "run_id",
 }
 

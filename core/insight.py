@@ -130,6 +130,7 @@ def bars(importances: dict[str, float], width: int = 40) -> list[str]:
 DIFF_METRICS: tuple[tuple[str, str, bool | None], ...] = (
     ("test_accuracy", "test accuracy", True),
     ("test_macro_f1", "test macro-F1", True),
+    ("val_macro_f1", "val macro-F1", True),
     ("val_accuracy", "val accuracy (last epoch)", True),
     ("best_val_accuracy", "val accuracy (best epoch)", True),
     ("val_loss", "val loss (last epoch)", False),
@@ -278,7 +279,27 @@ def diff_lines(diff: RunDiff) -> list[str]:
     return lines
 
 
+# --- the run a sweep chose -------------------------------------------------------------------------------------
+
+def chosen_run(store: Store, snap: Any) -> dict[str, Any] | None:
+    """The best trial of a sweep snapshot (chosen on a validation metric) with its test metrics, which are
+    reported for this run alone: no other trial's test score is looked at."""
+    best = snap.best
+    if best is None:
+        return None
+    record = store.get(best.run_id)
+    return {"run_id": best.run_id, "trial": best.number, "objective": snap.sweep.settings.objective,
+            "value": best.value, "test_accuracy": record.test_accuracy, "test_macro_f1": record.test_macro_f1}
+
+
+def chosen_run_line(chosen: dict[str, Any]) -> str:
+    return (f"chosen run {chosen['run_id']} on {chosen['objective']}: test accuracy"
+            f" {format_value(chosen['test_accuracy'])}, test macro-F1 {format_value(chosen['test_macro_f1'])}"
+            " (the test set played no part in choosing it)")
+
+
 __all__ = [
-    "DEFAULT_EVALUATOR", "DIFF_METRICS", "EVALUATORS", "Importance", "InsightError", "RunDiff", "bars",
+    "DEFAULT_EVALUATOR", "DIFF_METRICS", "EVALUATORS", "Importance", "InsightError", "RunDiff", "bars", "chosen_run",
+    "chosen_run_line",
     "confusion_delta", "diff_lines", "diff_records", "diff_runs", "format_value", "param_importance",
 ]

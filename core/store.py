@@ -53,7 +53,7 @@ SWEEP_ATTR = "hptune_sweep"
 #: User attributes a run writes; a retry starts without them (its own run writes them afresh).
 _RUN_ATTRS = re.compile(
     r"^(epoch_\d+|config|dataset|n_params|device|backend|host|pid|proc_start|heartbeat|status|message|test_accuracy"
-    r"|test_macro_f1|train_seconds|best_epoch|diagnosis|confusion|mistakes)$"
+    r"|test_macro_f1|val_macro_f1|train_seconds|best_epoch|diagnosis|confusion|mistakes)$"
 )
 _EPOCH_KEY = re.compile(r"^epoch_(\d+)$")
 
@@ -153,6 +153,10 @@ class RunRecord:
         return self.attrs.get("test_macro_f1")
 
     @property
+    def val_macro_f1(self) -> float | None:
+        return self.attrs.get("val_macro_f1")
+
+    @property
     def val_accuracy(self) -> float | None:
         return self.epochs[-1].val_accuracy if self.epochs else None
 
@@ -198,6 +202,7 @@ class RunRecord:
             "epochs": [e.to_dict() for e in self.epochs],
             "test_accuracy": self.test_accuracy,
             "test_macro_f1": self.test_macro_f1,
+            "val_macro_f1": self.val_macro_f1,
             "train_seconds": self.train_seconds,
             "n_params": self.attrs.get("n_params"),
             "device": self.attrs.get("device"),
@@ -602,6 +607,7 @@ class Recorder:
             "message": event.message,
             "test_accuracy": event.test_accuracy,
             "test_macro_f1": event.test_macro_f1,
+            "val_macro_f1": event.val_macro_f1,
             "train_seconds": event.train_seconds,
             "best_epoch": event.best_epoch,
             "diagnosis": event.diagnosis.to_dict() if event.diagnosis else None,

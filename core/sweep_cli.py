@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from hptune.core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
 from hptune.core.config import ConfigError
+from hptune.core.insight import chosen_run, chosen_run_line
 from hptune.core.space import SearchSpace, SweepSettings, load_space
 from hptune.core.store import redact
 from hptune.core.sweeps import (
@@ -170,8 +171,11 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(f"store {store.display}: could not be read", EXIT_ERROR)
     for line in summary_lines(snap, time.monotonic() - started):
         progress.write(line + "\n")
+    chosen = chosen_run(store, snap)
+    if chosen is not None:
+        progress.write(chosen_run_line(chosen) + "\n")
     if args.json:
-        out.write(json.dumps(_clean({**snap.to_dict(), "store": store.display,
+        out.write(json.dumps(_clean({**snap.to_dict(), "chosen": chosen, "store": store.display,
                                      "seconds": round(time.monotonic() - started, 3)})) + "\n")
     out.flush()
     if any(c.returncode == EXIT_DATA for c in children):

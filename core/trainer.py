@@ -56,6 +56,8 @@ class RunResult:
     message: str | None = None
     test_accuracy: float | None = None
     test_macro_f1: float | None = None
+    #: Macro-F1 of the final weights on the validation set: a sweep may select on it (the test set it may not).
+    val_macro_f1: float | None = None
     confusion: tuple[tuple[int, ...], ...] | None = None
     train_seconds: float = 0.0
     params: int | None = None
@@ -76,6 +78,7 @@ class RunResult:
             "epochs": [e.to_dict() for e in self.epochs],
             "test_accuracy": self.test_accuracy,
             "test_macro_f1": self.test_macro_f1,
+            "val_macro_f1": self.val_macro_f1,
             "train_seconds": self.train_seconds,
             "params": self.params,
             "device": self.device,
@@ -238,6 +241,8 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
                 acc, f1, confusion = score_predictions(data.y_test, predicted)
                 result.test_accuracy, result.test_macro_f1 = acc, f1
                 result.confusion = tuple(tuple(int(v) for v in row) for row in confusion)
+                val_predicted = np.argmax(model.predict(data.x_val, batch_size=1024, verbose=0), axis=1)
+                result.val_macro_f1 = score_predictions(data.y_val, val_predicted)[1]
                 wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]
                 result.mistakes = tuple((int(i), int(data.y_test[i]), int(predicted[i])) for i in wrong)
     except Exception as err:  # noqa: BLE001 - a failed run is a result to keep and show, not a crash
@@ -263,6 +268,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
         best_epoch=result.best_epoch,
         diagnosis=result.diagnosis,
         mistakes=result.mistakes,
+        val_macro_f1=result.val_macro_f1,
     )
     emit(finished)
     return result
