@@ -94,6 +94,12 @@ class TrainingHost:
         self._lock = threading.Lock()
         self.restarts = 0
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
     def _ensure_child(self) -> None:
         if self._process is not None and self._process.is_alive():
             return

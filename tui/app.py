@@ -59,6 +59,11 @@ class HptuneApp(App[int]):
             self._training_host = TrainingHost()
         return self._training_host
 
+    @property
+    def training_pid(self) -> int | None:
+        """The process that trains: the child once a run has started it (None: none yet)."""
+        return self._training_host.pid if self._training_host is not None else None
+
     def on_unmount(self) -> None:
         if self._training_host is not None:
             self._training_host.close()

@@ -110,3 +110,27 @@ async def test_importance_chart_says_how_many_more_trials_it_wants(tmp_path: Pat
         chart.load(store, "missing")
         await wait_for(pilot, lambda: len(app.computed) == 2, 60, "the error")
         assert "no study 'missing'" in _text(chart.query_one(".importance-caption", Static))
+
+
+async def test_the_system_pane_toggles_on_the_main_screen_and_keeps_reading(store, wait_for) -> None:
+    import os
+
+    from hptune.core.sysload import nvidia_present
+    from hptune.tui.widgets.system_pane import SystemPane
+
+    app = make_app(store, make_config({"dataset": "digits"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert not app.screen.query(SystemPane)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        pane = app.screen.query_one(SystemPane)
+        await wait_for(pilot, lambda: pane.samples >= 3, 30, "three readings")
+        assert pane.sample is not None and pane.sample.pid == os.getpid()  # no run yet: the app's own process
+        shown = _text(pane)
+        assert "this process" in shown and "CPU" in shown and "memory" in shown
+        if not nvidia_present():
+            assert "no NVIDIA GPU" in shown
+        assert pane.region.height >= 3 and pane.region.y + pane.region.height <= 40
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert not app.screen.query(SystemPane)

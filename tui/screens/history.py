@@ -27,7 +27,8 @@ class HistoryScreen(Screen[None]):
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
         Binding("e", "export", "CSV", tooltip="Export the table to a CSV file"),
-        Binding("c", "compare", "Compare", tooltip="Compare the two marked runs: config, metrics, confusion delta"),
+        Binding("c", "compare", "Compare", show=False,
+                tooltip="Compare the two marked runs: config, metrics, confusion delta"),
     ]
 
     def __init__(self) -> None:

@@ -43,6 +43,7 @@ class MainScreen(Screen[None]):
                 tooltip="Confusion matrix and misclassified digits of the last run"),
         Binding("ctrl+f", "toggle_form", "Form", priority=True, tooltip="Show or hide the form"),
         Binding("ctrl+l", "preset", "Preset", priority=True, tooltip="Pick one of the tutorial's experiments"),
+        Binding("ctrl+g", "system", "Load", priority=True, show=False, tooltip="Show or hide CPU, memory and GPU load"),
     ]
 
     def __init__(self, config: RunConfig) -> None:
@@ -193,6 +194,11 @@ class MainScreen(Screen[None]):
         from hptune.tui.screens.run_detail import RunDetailScreen
 
         self.app.push_screen(RunDetailScreen(self.summary.run_id))
+
+    def action_system(self) -> None:
+        from hptune.tui.widgets.system_pane import SystemPane
+
+        SystemPane.toggle(self, lambda: self.app.training_pid)
 
     def action_toggle_form(self) -> None:
         pane = self.query_one("#form-pane")
