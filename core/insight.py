@@ -247,6 +247,8 @@ def diff_lines(diff: RunDiff) -> list[str]:
     lines += ["", f"  {'metric':<26} {'run ' + str(diff.a):>10} {'run ' + str(diff.b):>10} {'change':>10}"]
     labels = {key: label for key, label, _ in DIFF_METRICS}
     for key, m in diff.metrics.items():
+        if m["a"] is None and m["b"] is None:
+            continue  # neither run has it (a metric older runs did not record)
         delta = m["delta"]
         if delta is None:
             change = "-"

@@ -54,6 +54,9 @@ def add_insight_parsers(sub: Any) -> None:
     if "run" in sub.choices:
         sub.choices["run"].add_argument("--tag", action="append", default=[], metavar="NAME",
                                         help="tag the run (repeat for several)")
+    if "sweep" in sub.choices:
+        sub.choices["sweep"].add_argument("--tag", action="append", default=[], metavar="NAME",
+                                          help="tag the sweep's study (repeat for several)")
     if "runs" in sub.choices:
         sub.choices["runs"].add_argument("--filter", metavar="EXPR",
                                          help="e.g. 'lr<0.01 and val_acc>0.9', 'tag:baseline', 'study:NAME'")
@@ -191,6 +194,12 @@ def tag_new_run(store: Any, run_id: int | None, tags: list[str]) -> None:
     """`run --tag`: tag the run just saved."""
     if tags and run_id is not None:
         store.set_tags(tags, run_id=run_id)
+
+
+def tag_new_study(store: Any, study: str, tags: list[str]) -> None:
+    """`sweep --tag`: tag the sweep's study (and so, in filters, every trial of it)."""
+    if tags:
+        store.set_tags(tags, study=study)
 
 
 INSIGHT_COMMANDS: dict[str, Command] = {

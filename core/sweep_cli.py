@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from hptune.core.cli import EXIT_DATA, EXIT_ERROR, EXIT_INPUT, EXIT_OK, CliError, _clean, ctrl_c_stops, open_store
 from hptune.core.config import ConfigError
 from hptune.core.insight import chosen_run, chosen_run_line
+from hptune.core.insight_cli import tag_new_study
 from hptune.core.space import SearchSpace, SweepSettings, load_space
 from hptune.core.store import redact
 from hptune.core.sweeps import (
@@ -114,6 +115,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         queued = create_sweep(store, name, space, settings)
     except SweepError as e:
         raise CliError(str(e), EXIT_INPUT) from None
+    tag_new_study(store, name, args.tag)
     progress = err if args.json else out
     progress.write(f"sweep {name} in {store.display}: {describe(settings, space, queued)}\n")
     progress.flush()

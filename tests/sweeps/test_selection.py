@@ -38,7 +38,7 @@ def test_a_val_macro_f1_sweep_reports_the_test_metrics_of_the_chosen_run_only(tm
     space_file.write_text(SPACE)
     store = str(tmp_path / "store.journal")
     done = hptune("sweep", "--space", str(space_file), "--algorithm", "random", "--trials", "3",
-                  "--objective", "val_macro_f1", "--study", "by-f1", "--json", store=store)
+                  "--objective", "val_macro_f1", "--study", "by-f1", "--tag", "f1", "--json", store=store)
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["objective"] == "val_macro_f1" and result["direction"] == "maximize"
@@ -53,6 +53,7 @@ def test_a_val_macro_f1_sweep_reports_the_test_metrics_of_the_chosen_run_only(tm
     assert chosen["test_accuracy"] == records[best["run_id"]].test_accuracy
     assert chosen["test_macro_f1"] == records[best["run_id"]].test_macro_f1
     assert f"chosen run {best['run_id']} on val_macro_f1: test accuracy" in done.stderr
+    assert Store(store).annotations().study_tags["by-f1"] == ["f1"]  # --tag tags the study
 
     refused = hptune("sweep", "--space", str(space_file), "--objective", "test_macro_f1", store=store)
     assert refused.returncode == 2 and "--objective" in refused.stderr

@@ -134,3 +134,93 @@ async def test_the_system_pane_toggles_on_the_main_screen_and_keeps_reading(stor
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert not app.screen.query(SystemPane)
+
+
+async def test_the_history_filters_by_a_typed_expression(fixture_store) -> None:
+    from textual.widgets import Input
+
+    fixture_store.set_tags(["baseline"], run_id=0)
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        table = app.screen.query_one(RunTable)
+        assert table.row_count == 5
+        await pilot.press("slash")
+        await pilot.pause()
+        field = app.screen.query_one("#filter-input", Input)
+        field.value = "lr<0.01 and bogus>1"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "unknown field 'bogus' at column 13" in _text(app.screen.query_one("#filter-error", Static))
+        field.value = "lr<0.01 and val_acc>0.5 or tag:baseline"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.id == "history"
+        expected = [r.run_id for r in fixture_store.runs()
+                    if r.config["learning_rate"] < 0.01 and (r.val_accuracy or 0) > 0.5 or r.run_id == 0]
+        assert sorted(int(k.value) for k in table.rows) == expected
+        assert f"{len(expected)} run(s) match" in _text(app.screen.query_one("#history-status", Static))
+        await pilot.press("slash")
+        await pilot.pause()
+        app.screen.query_one("#filter-input", Input).value = ""
+        await pilot.press("enter")
+        await pilot.pause()
+        assert table.row_count == 5
+
+
+async def test_the_sweep_screen_opens_the_importance_of_the_watched_sweep(tmp_path: Path, wait_for) -> None:
+    from hptune.core.store import Store
+    from hptune.tui.screens.importance import ImportanceScreen
+
+    path = tmp_path / "sweep.journal"
+    shutil.copy(SWEEP_JOURNAL, path)
+    store = Store(str(path))
+    app = make_app(store, make_config({"dataset": "digits"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        await pilot.press("ctrl+k")  # nothing watched yet
+        await pilot.pause()
+        assert app.screen.id == "sweep"
+        app.screen.watching = "digits-search"
+        await pilot.press("ctrl+k")
+        await pilot.pause()
+        assert isinstance(app.screen, ImportanceScreen)
+        chart = app.screen.query_one(ImportanceChart)
+        await wait_for(pilot, lambda: chart.importance is not None, 60, "the importance")
+        assert chart.importance.evaluator == "fanova"
+        await pilot.press("e")  # next evaluator
+        await wait_for(pilot, lambda: chart.importance.evaluator == "mean-decrease-impurity", 60, "MDI")
+        assert chart.importance.importances == param_importance(store, "digits-search",
+                                                                "mean-decrease-impurity").importances
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.id == "sweep"
+
+
+async def test_the_history_edits_a_runs_note_and_tags(fixture_store) -> None:
+    from textual.widgets import Input
+
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        table = app.screen.query_one(RunTable)
+        await pilot.press("down", "n")
+        await pilot.pause()
+        run_id = table.current_run_id
+        app.screen.query_one("#note-input", Input).value = "raw pixels, as the tutorial"
+        app.screen.query_one("#tags-input", Input).value = "tutorial, baseline"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.id == "history"
+        notes = fixture_store.annotations()
+        assert notes.run_notes[run_id] == "raw pixels, as the tutorial"
+        assert notes.run_tags[run_id] == ["baseline", "tutorial"]
+        await pilot.press("n")  # opens again with what was saved
+        await pilot.pause()
+        assert app.screen.query_one("#tags-input", Input).value == "baseline tutorial"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.id == "history"

@@ -39,6 +39,9 @@ class SweepScreen(Screen[None]):
         Binding("ctrl+r", "start", "Start", priority=True, tooltip="Start a sweep over the space on the left"),
         Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop the sweep; finished trials and the best stay"),
         Binding("ctrl+b", "use_best", "Use best", priority=True, tooltip="Put the best trial's config in the main form"),
+        Binding("ctrl+k", "importance", "Importance", priority=True, show=False,
+                tooltip="Which hyperparameters mattered for the sweep's objective"),
+        Binding("ctrl+g", "system", "Load", priority=True, show=False, tooltip="Show or hide CPU, memory and GPU load"),
     ]
 
     class SnapshotRead(Message):
@@ -321,6 +324,19 @@ class SweepScreen(Screen[None]):
         main.load_config(config.model_dump())
         self.app.pop_screen()
         self.app.notify(f"The best trial's config ({config.summary()}) is in the form: ctrl+r trains it.")
+
+    def action_importance(self) -> None:
+        from hptune.tui.screens.importance import ImportanceScreen
+
+        if self.watching is None:
+            self.notify("Start or watch a sweep first.", severity="warning")
+            return
+        self.app.push_screen(ImportanceScreen(self.watching))
+
+    def action_system(self) -> None:
+        from hptune.tui.widgets.system_pane import SystemPane
+
+        SystemPane.toggle(self)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -72,7 +72,8 @@ class ImportanceChart(Vertical):
         caption.update(escape(head))
         names = list(importance.importances)[::-1]  # largest on top
         values = [importance.importances[n] for n in names]
-        plt.bar(names, values, orientation="horizontal", width=0.6, marker="sd")
+        plt.bar([f"{n} {v:.3f}" for n, v in zip(names, values, strict=True)], values, orientation="horizontal",
+                width=0.6, marker="sd")
         plt.xlim(0, max(1e-9, max(values)) * 1.05)
         plt.xticks([round(i / 4 * max(values), 2) for i in range(5)])
         bars.display = True
