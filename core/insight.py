@@ -281,6 +281,100 @@ def diff_lines(diff: RunDiff) -> list[str]:
     return lines
 
 
+# --- parallel coordinates -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Axis:
+    """One vertical axis: a searched hyperparameter (log, linear or choices) or the objective."""
+
+    name: str
+    kind: str  # "log", "linear", "choice" or "objective"
+    low: float
+    high: float
+    labels: tuple[str, ...] = ()  # the choices, bottom to top
+
+    def position(self, value: Any) -> float | None:
+        """Where a value sits on the axis, 0 (bottom) to 1 (top)."""
+        if self.kind == "choice":
+            text = format_value(value)
+            if text not in self.labels:
+                return None
+            return self.labels.index(text) / max(1, len(self.labels) - 1) if len(self.labels) > 1 else 0.5
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            return None
+        low, high = self.low, self.high
+        if self.kind == "log":
+            if x <= 0:
+                return None
+            x, low, high = math.log10(x), math.log10(low), math.log10(high)
+        return 0.5 if high == low else min(1.0, max(0.0, (x - low) / (high - low)))
+
+    def tick(self, where: float) -> str:
+        """The value at a position (0 or 1: the axis's ends)."""
+        if self.kind == "choice":
+            return self.labels[round(where * (len(self.labels) - 1))] if self.labels else ""
+        if self.kind == "log":
+            return f"{10 ** (math.log10(self.low) + where * (math.log10(self.high) - math.log10(self.low))):.3g}"
+        return f"{self.low + where * (self.high - self.low):.3g}"
+
+
+@dataclass(frozen=True)
+class ParallelCoordinates:
+    """Every finished trial of a sweep as a line across the axes, with its score; `best` is the best trial."""
+
+    study: str
+    objective: str
+    maximize: bool
+    axes: tuple[Axis, ...]
+    lines: tuple[tuple[int, tuple[float | None, ...], float], ...]  # (trial number, positions, score)
+    best: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "study": self.study, "objective": self.objective, "maximize": self.maximize, "best": self.best,
+            "axes": [{"name": a.name, "kind": a.kind, "low": a.low, "high": a.high, "labels": list(a.labels)}
+                     for a in self.axes],
+            "lines": [{"trial": n, "positions": list(p), "score": v} for n, p, v in self.lines],
+        }
+
+
+def parallel_coordinates(store: Store, study: str) -> ParallelCoordinates:
+    """One axis per searched hyperparameter plus the objective, one line per finished trial."""
+    from hptune.core.space import Choices, SearchSpace, SweepSettings
+
+    with store._lock:
+        frozen = next((s for s in store.storage.get_all_studies() if s.study_name == study), None)
+        if frozen is None or SWEEP_ATTR not in frozen.user_attrs:
+            raise InsightError(f"study: no sweep {study!r} in {store.display}; `hptune studies` lists them",
+                               field="study")
+        trials = store.storage.get_all_trials(frozen._study_id, deepcopy=False)
+    meta = frozen.user_attrs[SWEEP_ATTR]
+    space = SearchSpace.model_validate(meta["space"])
+    settings = SweepSettings.model_validate(meta["settings"], context={"stored": True})
+    done = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None and math.isfinite(t.value)]
+    axes = []
+    for name, spec in space.space.items():
+        if isinstance(spec, Choices):
+            axes.append(Axis(name, "choice", 0, 1, tuple(format_value(v) for v in spec.values)))
+        else:
+            axes.append(Axis(name, "log" if spec.log else "linear", spec.low, spec.high))
+    scores = [t.value for t in done]
+    axes.append(Axis(settings.objective, "objective", min(scores, default=0.0), max(scores, default=1.0)))
+    maximize = settings.direction == "maximize"
+    lines = []
+    for t in sorted(done, key=lambda t: t.number):
+        params = space.decode(dict(t.params))
+        positions = tuple(axis.position(params.get(axis.name)) for axis in axes[:-1]) + (axes[-1].position(t.value),)
+        lines.append((t.number, positions, float(t.value)))
+    best = None
+    if done:
+        best = (max if maximize else min)(done, key=lambda t: (t.value, -t.number) if maximize else (t.value, t.number))
+    return ParallelCoordinates(study, settings.objective, maximize, tuple(axes), tuple(lines),
+                               best.number if best else None)
+
+
 # --- the run a sweep chose -------------------------------------------------------------------------------------
 
 def chosen_run(store: Store, snap: Any) -> dict[str, Any] | None:
@@ -301,7 +395,7 @@ def chosen_run_line(chosen: dict[str, Any]) -> str:
 
 
 __all__ = [
-    "DEFAULT_EVALUATOR", "DIFF_METRICS", "EVALUATORS", "Importance", "InsightError", "RunDiff", "bars", "chosen_run",
+    "Axis", "DEFAULT_EVALUATOR", "DIFF_METRICS", "ParallelCoordinates", "parallel_coordinates", "EVALUATORS", "Importance", "InsightError", "RunDiff", "bars", "chosen_run",
     "chosen_run_line",
     "confusion_delta", "diff_lines", "diff_records", "diff_runs", "format_value", "param_importance",
 ]

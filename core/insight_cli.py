@@ -34,6 +34,11 @@ def add_insight_parsers(sub: Any) -> None:
     imp.add_argument("--store", metavar="URL")
     imp.add_argument("--json", action="store_true", help='print {"evaluator": ..., "importances": {param: value}}')
 
+    par = sub.add_parser("parallel", help="a sweep's finished trials on parallel axes (positions 0-1 per axis)")
+    par.add_argument("study", metavar="STUDY", help="the sweep's study name")
+    par.add_argument("--store", metavar="URL")
+    par.add_argument("--json", action="store_true", help="print the axes and every trial's positions and score")
+
     diff = sub.add_parser("diff", help="compare two runs: config changes, metrics, confusion-matrix delta")
     diff.add_argument("a", type=_run_id, metavar="A", help="the run to compare against")
     diff.add_argument("b", type=_run_id, metavar="B", help="the run compared")
@@ -88,6 +93,36 @@ def cmd_importance(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.message:
         out.write(result.message + "\n")
     out.writelines(line + "\n" for line in bars(result.importances))
+    return 0
+
+
+def cmd_parallel(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from hptune.core.cli import _clean, open_store
+    from hptune.core.insight import parallel_coordinates
+
+    store = open_store(args.store)
+    try:
+        data = parallel_coordinates(store, args.study)
+    except HptuneError as e:
+        raise _fail(e) from None
+    if args.json:
+        out.write(json.dumps(_clean(data.to_dict())) + "\n")
+        return 0
+    names = [a.name + (" (log)" if a.kind == "log" else "") for a in data.axes]
+    width = max(12, *(len(n) for n in names))
+    out.write(f"{data.study}: {len(data.lines)} finished trials (--json: each one's position on each axis,"
+              " 0 bottom to 1 top)\n")
+    out.write("axis".ljust(width) + "  bottom -> top\n")
+    for axis, name in zip(data.axes, names, strict=True):
+        span = " ".join(axis.labels) if axis.kind == "choice" else f"{axis.tick(0.0)} -> {axis.tick(1.0)}"
+        out.write(f"{name:<{width}}  {span}\n")
+    out.write("trial  " + " ".join(f"{a.name[:12]:>12}" for a in data.axes) + "\n")
+    for number, positions, _score in data.lines:
+        mark = "*" if number == data.best else " "
+        out.write(f"{number:>4}{mark}  " + " ".join(
+            f"{'-' if p is None else axis.tick(p):>12}" for axis, p in zip(data.axes, positions, strict=True)) + "\n")
+    if data.best is not None:
+        out.write(f"* best trial ({data.objective}, {'max' if data.maximize else 'min'})\n")
     return 0
 
 
@@ -203,5 +238,5 @@ def tag_new_study(store: Any, study: str, tags: list[str]) -> None:
 
 
 INSIGHT_COMMANDS: dict[str, Command] = {
-    "importance": cmd_importance, "diff": cmd_diff, "note": cmd_note, "tag": cmd_tag,
+    "importance": cmd_importance, "parallel": cmd_parallel, "diff": cmd_diff, "note": cmd_note, "tag": cmd_tag,
 }

@@ -190,6 +190,13 @@ async def test_the_sweep_screen_opens_the_importance_of_the_watched_sweep(tmp_pa
         chart = app.screen.query_one(ImportanceChart)
         await wait_for(pilot, lambda: chart.importance is not None, 60, "the importance")
         assert chart.importance.evaluator == "fanova"
+        from hptune.core.insight import parallel_coordinates
+        from hptune.tui.widgets.parallel_chart import ParallelChart
+
+        parallel = app.screen.query_one(ParallelChart)
+        await wait_for(pilot, lambda: parallel.data is not None, 60, "the parallel coordinates")
+        assert parallel.data == parallel_coordinates(store, "digits-search")
+        assert len(parallel.data.lines) == 24 and f"best: trial {parallel.data.best}" in str(parallel.render())
         await pilot.press("e")  # next evaluator
         await wait_for(pilot, lambda: chart.importance.evaluator == "mean-decrease-impurity", 60, "MDI")
         assert chart.importance.importances == param_importance(store, "digits-search",

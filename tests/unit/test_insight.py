@@ -144,3 +144,30 @@ def test_diff_with_a_diverged_run_has_no_confusion_delta_and_the_command_agrees(
     missing = hptune("diff", "0", "99", store=runs_journal)
     assert missing.returncode == 2 and "no run with id 99" in missing.stderr
     assert runs_journal.read_bytes() == before
+
+
+def test_parallel_coordinates_put_each_trial_on_log_linear_and_choice_axes(sweep_journal: Path) -> None:
+    import optuna
+
+    from hptune.core.insight import parallel_coordinates
+
+    store = Store(str(sweep_journal))
+    data = parallel_coordinates(store, "digits-search")
+    assert [(a.name, a.kind) for a in data.axes] == [
+        ("hidden_units", "choice"), ("learning_rate", "log"), ("dropout", "linear"), ("val_accuracy", "objective")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trials = optuna.load_study(study_name="digits-search", storage=store.storage).get_trials()
+    done = {t.number: t for t in trials if t.state.name == "COMPLETE"}
+    assert [n for n, _, _ in data.lines] == sorted(done)
+    assert data.best == max(done.values(), key=lambda t: t.value).number
+    low, high = math.log10(1e-4), math.log10(3e-1)
+    for number, positions, score in data.lines:
+        t = done[number]
+        assert score == t.value and all(p is not None and 0 <= p <= 1 for p in positions)
+        assert positions[0] == (0.0 if t.params["hidden_units"] == 8 else 1.0)
+        assert positions[1] == pytest.approx((math.log10(t.params["learning_rate"]) - low) / (high - low))
+        assert positions[2] == pytest.approx(t.params["dropout"] / 0.3)
+    as_json = json.loads(hptune("parallel", "digits-search", "--json", store=sweep_journal).stdout)
+    assert as_json["best"] == data.best and len(as_json["lines"]) == len(data.lines)
+    assert as_json["lines"][0]["positions"] == list(data.lines[0][1])

@@ -1,15 +1,20 @@
-"""A sweep's hyperparameter importance, full screen: the bars, the evaluator named, and a key to change it."""
+"""What a sweep explains, full screen: each hyperparameter's importance (the evaluator named, a key to change it)
+above the parallel coordinates of its finished trials."""
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from hptune.core.insight import DEFAULT_EVALUATOR, EVALUATORS
+from hptune.core.errors import HptuneError
+from hptune.core.insight import DEFAULT_EVALUATOR, EVALUATORS, ParallelCoordinates, parallel_coordinates
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.importance_chart import ImportanceChart
+from hptune.tui.widgets.parallel_chart import ParallelChart
 
 __all__ = ["ImportanceScreen"]
 
@@ -28,7 +33,9 @@ class ImportanceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        yield ImportanceChart(id="importance-chart", classes="screen-body")
+        with Vertical(id="insight-body", classes="screen-body"):
+            yield ImportanceChart(id="importance-chart")
+            yield ParallelChart(id="parallel-chart")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
         yield Footer(compact=True)
 
@@ -38,6 +45,18 @@ class ImportanceScreen(Screen[None]):
     def action_reload(self) -> None:
         self.sub_title = f"importance · {self.study}"
         self.query_one(ImportanceChart).load(self.app.store, self.study, self.evaluator)
+        self._read_parallel()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="parallel")
+    def _read_parallel(self) -> None:
+        try:
+            data = parallel_coordinates(self.app.store, self.study)
+        except HptuneError:
+            data = None  # the importance chart above says what is wrong with the study
+        self.app.call_from_thread(self._show_parallel, data)
+
+    def _show_parallel(self, data: ParallelCoordinates | None) -> None:
+        self.query_one(ParallelChart).show(data)
 
     def action_evaluator(self) -> None:
         names = list(EVALUATORS)
