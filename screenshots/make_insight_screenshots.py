@@ -25,6 +25,7 @@ from hptune.tui.app import make_app
 from hptune.tui.screens.diff import DiffScreen
 from hptune.tui.screens.importance import ImportanceScreen
 from hptune.tui.widgets.importance_chart import ImportanceChart
+from hptune.tui.widgets.parallel_chart import ParallelChart
 from hptune.tui.widgets.system_pane import SystemPane
 
 Input.cursor_blink = False  # type: ignore[assignment] - steady frames for screenshots
@@ -53,7 +54,8 @@ async def main() -> None:
             await pilot.pause(0.5)
             await app.push_screen(ImportanceScreen("digits-search"))
             chart = app.screen.query_one(ImportanceChart)
-            await until(pilot, lambda: chart.importance is not None)
+            parallel = app.screen.query_one(ParallelChart)
+            await until(pilot, lambda: chart.importance is not None and parallel.data is not None)
             await pilot.pause(0.5)
             app.save_screenshot("insight-importance.svg", str(HERE))
             await pilot.press("escape")

@@ -15,6 +15,7 @@ from hptune.tui.app import make_app
 from hptune.tui.screens.diff import DiffScreen
 from hptune.tui.screens.importance import ImportanceScreen
 from hptune.tui.widgets.importance_chart import ImportanceChart
+from hptune.tui.widgets.parallel_chart import ParallelChart
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 SWEEP_JOURNAL = Path(__file__).resolve().parents[1] / "data" / "sweep.journal"
@@ -49,8 +50,9 @@ def test_importance_screen(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
         await pilot.pause()
         await pilot.app.push_screen(ImportanceScreen("digits-search"))
         chart = pilot.app.screen.query_one(ImportanceChart)
+        parallel = pilot.app.screen.query_one(ParallelChart)
         for _ in range(1200):
-            if chart.importance is not None:
+            if chart.importance is not None and parallel.data is not None:
                 break
             await pilot.pause(0.05)
         await _settle(pilot)

@@ -59,9 +59,10 @@ class ParallelChart(PlotextPlot):
                      label=f"best: trial {number} ({score:.4g})" if best else None)
         for x, axis in enumerate(axes):
             plt.vline(x, "gray")
-            plt.text(axis.tick(1.0), x, 1.06, alignment="center", color="gray")
+            top = axis.tick(1.0) + (" log" if axis.kind == "log" else "")
+            plt.text(top, x, 1.06, alignment="center", color="gray")
             plt.text(axis.tick(0.0), x, -0.06, alignment="center", color="gray")
-        plt.xticks(xs, [a.name + (" (log)" if a.kind == "log" else "") for a in axes])
+        plt.xticks(xs, [a.name for a in axes])  # short labels: longer ones collide on narrow screens
         plt.yticks([])
         plt.xlim(-0.3, len(axes) - 0.7)
         plt.ylim(-0.12, 1.12)
