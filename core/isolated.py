@@ -121,6 +121,12 @@ class TrainingHost:
         self._lock = threading.Lock()
         self.restarts = 0
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
     def _ensure_child(self, backend: str) -> None:
         """A live child on `backend`; Keras cannot change backends in a process, so another backend means a new one."""
         if self._process is not None and self._process.is_alive() and self._backend == backend:

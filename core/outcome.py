@@ -32,6 +32,8 @@ class RunOutcome:
     message: str | None = None
     test_accuracy: float | None = None
     test_macro_f1: float | None = None
+    #: Macro-F1 of the final weights on the validation set: a sweep may select on it (the test set it may not).
+    val_macro_f1: float | None = None
     #: Rows are the true label, columns the predicted one.
     confusion: tuple[tuple[int, ...], ...] | None = None
     train_seconds: float | None = None

@@ -30,14 +30,18 @@ from hptune.core.config import ConfigError, RunConfig, _toml_value, make_config,
 
 Algorithm = Literal["grid", "random", "tpe"]
 PrunerName = Literal["none", "median", "hyperband"]
-Objective = Literal["val_accuracy", "val_loss", "test_macro_f1"]
+#: "test_macro_f1" is only read back from studies made before selection moved to validation metrics: choosing a
+#: model on the test set leaves no unseen data to report on, so a new sweep refuses it.
+Objective = Literal["val_accuracy", "val_loss", "val_macro_f1", "test_macro_f1"]
 ALGORITHMS: tuple[str, ...] = Algorithm.__args__  # type: ignore[attr-defined]
 PRUNERS: tuple[str, ...] = PrunerName.__args__  # type: ignore[attr-defined]
-OBJECTIVES: tuple[str, ...] = Objective.__args__  # type: ignore[attr-defined]
+#: The objectives a new sweep may select on: validation metrics only.
+OBJECTIVES: tuple[str, ...] = ("val_accuracy", "val_loss", "val_macro_f1")
 #: The trial budget of a sampled search given neither a trial nor a time budget.
 DEFAULT_TRIALS = 20
 #: Which way each objective is better.
-DIRECTIONS: dict[str, str] = {"val_accuracy": "maximize", "val_loss": "minimize", "test_macro_f1": "maximize"}
+DIRECTIONS: dict[str, str] = {"val_accuracy": "maximize", "val_loss": "minimize", "val_macro_f1": "maximize",
+                              "test_macro_f1": "maximize"}
 
 #: RunConfig fields that hold whole numbers: a range over them samples integers.
 INT_FIELDS = frozenset(
@@ -112,13 +116,21 @@ class SweepSettings(BaseModel):
     timeout: float | None = Field(None, gt=0)
     """Time budget in seconds: no trial starts after it; running trials finish."""
     objective: Objective = "val_accuracy"
-    """What the sweep optimizes: final validation accuracy (max), validation loss (min) or test macro-F1 (max)."""
+    """What the sweep optimizes, on the validation set only: accuracy (max), loss (min) or macro-F1 (max).
+    The test set is left for reporting the chosen run."""
     seed: int | None = Field(0, ge=0, le=2**31 - 1)
     """Seed of the sampler (with the trial number), so a one-worker sweep repeats; None is random."""
     startup_trials: int = Field(5, ge=0, le=10_000)
     """Trials run in full before TPE models the results and before the median pruner prunes."""
     workers: int = Field(1, ge=1, le=256)
     """Worker processes `hptune sweep` starts on this machine."""
+
+    @field_validator("objective")
+    @classmethod
+    def _validation_only(cls, value: str, info: Any) -> str:
+        if value not in OBJECTIVES and not (info.context or {}).get("stored"):
+            raise ValueError(f"{value} would select models on the test set; expected one of {', '.join(OBJECTIVES)}")
+        return value
 
     @property
     def direction(self) -> str:

@@ -147,7 +147,7 @@ def load_sweep(store: Store, name: str) -> Sweep:
         name=name,
         study_id=frozen._study_id,
         space=SearchSpace.model_validate(meta["space"]),
-        settings=SweepSettings.model_validate(meta["settings"]),
+        settings=SweepSettings.model_validate(meta["settings"], context={"stored": True}),
         deadline=meta.get("deadline"),
         stopped=bool(attrs.get(STOP_ATTR)),
     )
@@ -642,9 +642,9 @@ def rss_mib() -> float:
 
 def objective_value(result: Any, objective: str) -> float | None:
     """The score of a finished run: the metric of the weights it ended with (the best epoch's if it stopped
-    early and restored them), or its test macro-F1."""
-    if objective == "test_macro_f1":
-        return result.test_macro_f1
+    early and restored them), or their validation macro-F1 (test macro-F1 only for studies made before)."""
+    if objective in ("val_macro_f1", "test_macro_f1"):
+        return getattr(result, objective)
     if not result.epochs:
         return None
     epoch = result.epochs[-1]

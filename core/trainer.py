@@ -233,6 +233,8 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
                 acc, f1, confusion = score_predictions(data.y_test, predicted)
                 result.test_accuracy, result.test_macro_f1 = acc, f1
                 result.confusion = tuple(tuple(int(v) for v in row) for row in confusion)
+                val_predicted = np.argmax(model.predict(data.x_val, batch_size=1024, verbose=0), axis=1)
+                result.val_macro_f1 = score_predictions(data.y_val, val_predicted)[1]
                 wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]
                 result.mistakes = tuple((int(i), int(data.y_test[i]), int(predicted[i])) for i in wrong)
     except Exception as err:  # noqa: BLE001 - a failed run is a result to keep and show, not a crash

@@ -37,7 +37,7 @@ class HptuneApp(App[int]):
     TITLE = "hptune"
     SUB_TITLE = "Keras MLP hyperparameter workbench"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "main.tcss", STYLES / "history.tcss", STYLES / "run_detail.tcss",
-                STYLES / "dialogs.tcss", STYLES / "sweep.tcss"]
+                STYLES / "dialogs.tcss", STYLES / "sweep.tcss", STYLES / "insight.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
         Binding("ctrl+e", "sweep", "Sweep", priority=True,
@@ -63,6 +63,11 @@ class HptuneApp(App[int]):
 
             self._training_host = TrainingHost()
         return self._training_host
+
+    @property
+    def training_pid(self) -> int | None:
+        """The process that trains: the child once a run has started it (None: none yet)."""
+        return self._training_host.pid if self._training_host is not None else None
 
     def on_unmount(self) -> None:
         if self._training_host is not None:

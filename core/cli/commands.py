@@ -71,6 +71,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with ctrl_c_stops(stop, err, "stopping after the current step"):
         result = train(config, on_event=printer, stop=stop, record=recorder)
     if result.run_id is not None:
+        tag_new_run(store, result.run_id, args.tag)
         err.write(f"saved as run {result.run_id} in {store.display}\n")
     if args.json:
         out.write(to_json(result.to_dict()) + "\n")
@@ -84,7 +85,7 @@ def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.store import Store
 
     store = open_store(args.store)
-    records = store.runs(study=args.study)
+    records = filtered_runs(store, store.runs(study=args.study), args.filter, err)
     if args.format == "json":
         out.write(Store.to_json(records) + "\n")
     elif args.format == "csv":
@@ -158,3 +159,26 @@ def run_repeats(config: RunConfig, args: argparse.Namespace, out: TextIO, err: T
     if "diverged" in statuses:
         return EXIT_DIVERGED
     return EXIT_OK if statuses <= {"completed", "early-stopped", "stopped"} else EXIT_ERROR
+
+
+def filtered_runs(store: Any, records: list[Any], expression: str | None, err: TextIO) -> list[Any]:
+    """`runs --filter`: the records the expression selects (a bad expression exits 2 naming the token)."""
+    if not expression:
+        return records
+    from hptune.core.filters import filter_records
+
+    chosen = filter_records(records, expression, store.annotations())
+    err.write(f"{len(chosen)} of {len(records)} runs match {expression!r}\n")
+    return chosen
+
+
+def tag_new_run(store: Any, run_id: int | None, tags: list[str]) -> None:
+    """`run --tag`: tag the run just saved."""
+    if tags and run_id is not None:
+        store.set_tags(tags, run_id=run_id)
+
+
+def tag_new_study(store: Any, study: str, tags: list[str]) -> None:
+    """`sweep --tag`: tag the sweep's study (and so, in filters, every trial of it)."""
+    if tags:
+        store.set_tags(tags, study=study)

@@ -28,6 +28,8 @@ def _command(name: str) -> Command:
         from hptune.core.cli import sweep_commands as module
     elif name == "lesson":
         from hptune.core.cli import lesson as module  # type: ignore[no-redef]
+    elif name in ("importance", "parallel", "diff", "note", "tag"):
+        from hptune.core.cli import insight as module  # type: ignore[no-redef]
     else:
         from hptune.core.cli import commands as module  # type: ignore[no-redef]
     return getattr(module, f"cmd_{name}")

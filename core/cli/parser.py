@@ -12,6 +12,7 @@ from typing import Any
 from hptune.core import __version__
 from hptune.core.config import ACTIVATIONS, BACKENDS, ENGINES, OPTIMIZERS, PRESETS, RunConfig
 from hptune.core.errors import EXIT_INPUT
+from hptune.core.insight import DEFAULT_EVALUATOR, EVALUATORS
 from hptune.core.lessons import DEFAULT_REPEATS, LESSONS
 
 __all__ = ["RUN_FLAGS", "add_config_arguments", "build_parser", "config_from_args"]
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sweep_parsers(sub)
     add_lesson_parser(sub)
+    add_insight_parsers(sub)
     return parser
 
 
@@ -197,3 +199,52 @@ def add_lesson_parser(sub: Any) -> None:
     lesson.add_argument("--resume", metavar="STUDY", help="continue a lesson study, skipping its finished runs")
     lesson.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
     lesson.add_argument("--json", action="store_true", help="print one JSON object with the rows and conclusion")
+
+
+def _run_id(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a run id (a whole number), got {text!r}") from None
+
+
+def add_insight_parsers(sub: Any) -> None:
+    """Register the insight commands, and `--tag` on `run` and `--filter` on `runs` where those exist."""
+    imp = sub.add_parser("importance", help="which searched hyperparameters mattered for a sweep's objective")
+    imp.add_argument("study", metavar="STUDY", help="the sweep's study name (`hptune studies` lists them)")
+    imp.add_argument("--evaluator", choices=list(EVALUATORS), default=DEFAULT_EVALUATOR,
+                     help="Optuna importance evaluator (default fanova)")
+    imp.add_argument("--store", metavar="URL")
+    imp.add_argument("--json", action="store_true", help='print {"evaluator": ..., "importances": {param: value}}')
+
+    par = sub.add_parser("parallel", help="a sweep's finished trials on parallel axes (positions 0-1 per axis)")
+    par.add_argument("study", metavar="STUDY", help="the sweep's study name")
+    par.add_argument("--store", metavar="URL")
+    par.add_argument("--json", action="store_true", help="print the axes and every trial's positions and score")
+
+    diff = sub.add_parser("diff", help="compare two runs: config changes, metrics, confusion-matrix delta")
+    diff.add_argument("a", type=_run_id, metavar="A", help="the run to compare against")
+    diff.add_argument("b", type=_run_id, metavar="B", help="the run compared")
+    diff.add_argument("--store", metavar="URL")
+    diff.add_argument("--json", action="store_true", help="print config_changes, metrics and confusion_delta")
+
+    note = sub.add_parser("note", help="attach a note to a run (or a study with --study); no text prints it")
+    note.add_argument("items", nargs="*", metavar="RUN TEXT", help='a run id, then the note ("" removes it)')
+    note.add_argument("--study", metavar="NAME", help="note the study instead of a run: hptune note --study NAME TEXT")
+    note.add_argument("--store", metavar="URL")
+
+    tag = sub.add_parser("tag", help="set the tags of a run (or a study with --study)")
+    tag.add_argument("items", nargs="*", metavar="RUN NAME", help="a run id, then its tags (none: remove every tag)")
+    tag.add_argument("--study", metavar="NAME", help="tag the study instead of a run: hptune tag --study NAME TAG..")
+    tag.add_argument("--add", action="store_true", help="add to the tags already there instead of replacing them")
+    tag.add_argument("--store", metavar="URL")
+
+    if "run" in sub.choices:
+        sub.choices["run"].add_argument("--tag", action="append", default=[], metavar="NAME",
+                                        help="tag the run (repeat for several)")
+    if "sweep" in sub.choices:
+        sub.choices["sweep"].add_argument("--tag", action="append", default=[], metavar="NAME",
+                                          help="tag the sweep's study (repeat for several)")
+    if "runs" in sub.choices:
+        sub.choices["runs"].add_argument("--filter", metavar="EXPR",
+                                         help="e.g. 'lr<0.01 and val_acc>0.9', 'tag:baseline', 'study:NAME'")

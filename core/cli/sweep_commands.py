@@ -13,10 +13,11 @@ import threading
 import time
 from typing import Any, TextIO
 
-from hptune.core.cli.commands import ctrl_c_stops, open_store
+from hptune.core.cli.commands import ctrl_c_stops, open_store, tag_new_study
 from hptune.core.cli.output import describe, params_text, summary_lines, trial_line
 from hptune.core.config import ConfigError
 from hptune.core.errors import EXIT_ERROR, EXIT_OK
+from hptune.core.insight import chosen_run, chosen_run_line
 from hptune.core.outcome import to_json
 from hptune.core.space import SearchSpace, SweepSettings, load_space
 from hptune.core.sweep_runner import follow_sweep, start_sweep
@@ -51,6 +52,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     store = open_store(args.store, err, write=True)
     name = args.study or time.strftime("sweep-%Y%m%d-%H%M%S")
     queued = start_sweep(store, name, space, settings)  # the datasets are checked before any worker starts
+    tag_new_study(store, name, args.tag)
     progress = err if args.json else out
     progress.write(f"sweep {name} in {store.display}: {describe(settings, space, queued)}\n")
     progress.flush()
@@ -75,8 +77,11 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     snap = outcome.snapshot
     for line in summary_lines(snap, outcome.seconds):
         progress.write(line + "\n")
+    chosen = chosen_run(store, snap)
+    if chosen is not None:
+        progress.write(chosen_run_line(chosen) + "\n")
     if args.json:
-        out.write(to_json({**snap.to_dict(), "store": store.display,
+        out.write(to_json({**snap.to_dict(), "chosen": chosen, "store": store.display,
                            "seconds": round(outcome.seconds, 3)}) + "\n")
     out.flush()
     failure = outcome.failure()

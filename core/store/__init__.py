@@ -15,7 +15,7 @@ a worker) first calls `open_for_writing()`, which checks the store can be writte
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from hptune.core.outcome import RunOutcome
@@ -30,6 +30,7 @@ from hptune.core.store.location import (
     redact,
     resolve_store_url,
 )
+from hptune.core.store.notes import NOTE_ATTR, TAGS_ATTR, Annotations, read_annotations
 from hptune.core.store.read import (
     DELETED_ATTR,
     RUNS_STUDY,
@@ -46,7 +47,8 @@ from hptune.core.store.record import Recorder, process_attrs
 from hptune.core.store.repair import Repairs, repair, retry_callback
 
 __all__ = [
-    "RUNS_STUDY", "STALE_SECONDS", "SWEEP_ATTR", "Recorder", "Repairs", "RunOutcome", "Store", "StoreError",
+    "NOTE_ATTR", "RUNS_STUDY", "STALE_SECONDS", "SWEEP_ATTR", "TAGS_ATTR", "Annotations", "Recorder", "Repairs",
+    "RunOutcome", "Store", "StoreError",
     "default_store_path", "is_dead", "is_url", "outcome_from_trial", "proc_start", "process_attrs", "redact",
     "resolve_store_url", "retry_callback", "status_of",
 ]
@@ -135,6 +137,32 @@ class Store:
             if any(trial_id(t) == run_id for t in self.storage.get_all_trials(sid, deepcopy=False)):
                 return sid
         raise KeyError(f"no run with id {run_id} in {self.display}")
+
+    # --- notes and tags (core/store/notes.py) ----------------------------------------------------------------------
+    def set_note(self, text: str, *, run_id: int | None = None, study: str | None = None) -> None:
+        """Attach a note to a run or a study; an empty text removes it."""
+        self._annotate(NOTE_ATTR, text.strip(), run_id, study)
+
+    def set_tags(self, tags: Iterable[str], *, run_id: int | None = None, study: str | None = None) -> None:
+        """Replace a run's or a study's tags (kept sorted, without repeats)."""
+        self._annotate(TAGS_ATTR, sorted({t.strip() for t in tags if t.strip()}), run_id, study)
+
+    def _annotate(self, key: str, value: Any, run_id: int | None, study: str | None) -> None:
+        check_writable(self.location)
+        with self._lock:
+            if run_id is not None:
+                study_id = self._reading(lambda: self._study_id_of(run_id))
+                self.storage.set_study_user_attr(study_id, f"{key}:{run_id}", value)
+                return
+            try:
+                study_id = self.storage.get_study_id_from_name(study)
+            except KeyError:
+                raise KeyError(f"no study {study!r} in {self.display}; `hptune studies` lists them") from None
+            self.storage.set_study_user_attr(study_id, key, value)
+
+    def annotations(self) -> Annotations:
+        """Every note and tag in the store, read in one pass over the studies."""
+        return self._reading(lambda: read_annotations(self.storage.get_all_studies()))
 
     # --- reading ------------------------------------------------------------------------------------------------
     def studies(self) -> list[dict[str, Any]]:

@@ -131,6 +131,7 @@ def outcome_from_trial(study: str, trial: Any, run_id: int) -> RunOutcome:
         message=message,
         test_accuracy=attrs.get("test_accuracy"),
         test_macro_f1=attrs.get("test_macro_f1"),
+        val_macro_f1=attrs.get("val_macro_f1"),
         confusion=tuple(tuple(int(v) for v in row) for row in confusion) if confusion else None,
         train_seconds=attrs.get("train_seconds"),
         params=attrs.get("n_params"),

@@ -121,6 +121,7 @@ class Recorder:
             "message": outcome.message,
             "test_accuracy": encode_float(outcome.test_accuracy),
             "test_macro_f1": encode_float(outcome.test_macro_f1),
+            "val_macro_f1": encode_float(outcome.val_macro_f1),
             "train_seconds": outcome.train_seconds,
             "best_epoch": outcome.best_epoch,
             "diagnosis": outcome.diagnosis.to_dict() if outcome.diagnosis else None,

@@ -25,7 +25,7 @@ def test_a_trial_with_repeats_is_worth_the_mean_over_its_seeds(tmp_path: Path) -
     assert len(groups) == 2
     for row in rows:
         members = groups[f"rep/trial-{row.number}"]
-        assert [m.config["seed"] for m in members] == [0, 1]
+        assert [m.config.seed for m in members] == [0, 1]
         assert members[0].study == "rep" and members[1].study == "runs"
         assert members[0].attrs[GROUP_ATTR] == members[1].attrs[GROUP_ATTR]
         assert row.value == pytest.approx(statistics.fmean(m.epochs[-1].val_accuracy for m in members))

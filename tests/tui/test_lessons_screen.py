@@ -139,7 +139,7 @@ async def test_the_main_screen_trains_each_seed_of_a_repeated_config(wait_for, s
         await wait_for(pilot, lambda: not screen.running, what="both seeds")
         await pilot.pause()
         records = store.runs()
-        assert [r.config["seed"] for r in records] == [3, 4]
+        assert [r.config.seed for r in records] == [3, 4]
         [(_, members)] = group_records(records).items()
         assert len(members) == 2
         mean = sum(r.test_accuracy for r in records) / 2

@@ -63,7 +63,7 @@ def test_repeats_are_ordinary_runs_grouped_in_the_store(tmp_path: Path) -> None:
     assert len(records) == 3 and {r.study for r in records} == {"runs"}
     [(gid, members)] = group_records(records).items()
     assert gid == outcome.group and [m.run_id for m in members] == [rid for _, rid in heard]
-    assert [m.config["seed"] for m in members] == [4, 5, 6]
+    assert [m.config.seed for m in members] == [4, 5, 6]
     accuracies = [m.test_accuracy for m in members]
     spread = outcome.spread("test_accuracy")
     assert spread.mean == pytest.approx(statistics.fmean(accuracies)) and spread.n == 3

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from hptune.core.filters import filter_records
 from hptune.core.labels import config_label
 from hptune.core.store import Store, StoreError
 from hptune.tui.widgets import MetricChart, RunTable, Series
@@ -28,11 +29,16 @@ class HistoryScreen(Screen[None]):
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
         Binding("d", "delete", "Delete"),
         Binding("e", "export", "CSV", tooltip="Export the table to a CSV file in hptune's data folder (exports/)"),
+        Binding("slash", "filter", "Filter", show=False, tooltip="Show only runs matching an expression"),
+        Binding("n", "note", "Note", show=False, tooltip="Edit the run's note and tags"),
+        Binding("c", "compare", "Compare", show=False,
+                tooltip="Compare the two marked runs: config, metrics, confusion delta"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="history")
         self.records: list[Any] = []
+        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -61,6 +67,8 @@ class HistoryScreen(Screen[None]):
     def action_reload(self) -> None:
         try:
             self.records = self.app.store.runs()
+            if self.filter_text:
+                self.records = filter_records(self.records, self.filter_text, self.app.store.annotations())
         except StoreError as err:
             self.records = []
             self.notify(str(err), severity="error", timeout=10)
@@ -160,6 +168,44 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(
             ConfirmDialog(f"Delete run {record.run_id} ({config_label(record.config)}, {record.status})?"), done
         )
+
+    def action_filter(self) -> None:
+        from hptune.tui.screens.filter_dialog import FilterDialog
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.filter_text = text
+                self.action_reload()
+                if text:
+                    self._status(f"{len(self.records)} run(s) match {text} (/ to change, empty to show all)")
+
+        self.app.push_screen(FilterDialog(self.filter_text), done)
+
+    def action_note(self) -> None:
+        record = self._current()
+        if record is None:
+            return
+        from hptune.tui.screens.note_dialog import NoteDialog, NoteEdit
+
+        notes = self.app.store.annotations()
+
+        def done(edit: NoteEdit | None) -> None:
+            if edit is not None:
+                self.app.store.set_note(edit.note, run_id=record.run_id)
+                self.app.store.set_tags(edit.tags, run_id=record.run_id)
+                self.notify(f"Run {record.run_id}: note and tags saved.")
+
+        title = f"Run {record.run_id} · {config_label(record.config)}"
+        note, tags = notes.run_notes.get(record.run_id, ""), notes.run_tags.get(record.run_id)
+        self.app.push_screen(NoteDialog(title, note, tags), done)
+
+    def action_compare(self) -> None:
+        if len(self.table.selected) != 2:
+            self.notify("Mark two runs with space to compare them.", severity="warning")
+            return
+        from hptune.tui.screens.diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(*self.table.selected))
 
     def action_export(self) -> None:
         records = [self.table.records[int(key.value)] for key in self.table.rows]

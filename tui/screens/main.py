@@ -46,6 +46,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+f", "toggle_form", "Form", priority=True, tooltip="Show or hide the form"),
         Binding("ctrl+l", "preset", "Preset", priority=True, tooltip="Pick one of the tutorial's experiments"),
         Binding("ctrl+g", "lessons", "Lessons", priority=True, tooltip="The tutorial's experiments, with seed spread"),
+        Binding("ctrl+y", "system", "Load", priority=True, show=False, tooltip="Show or hide CPU, memory and GPU load"),
     ]
 
     def __init__(self, config: RunConfig) -> None:
@@ -215,6 +216,11 @@ class MainScreen(Screen[None]):
         from hptune.tui.screens.run_detail import RunDetailScreen
 
         self.app.push_screen(RunDetailScreen(self.outcome.run_id))
+
+    def action_system(self) -> None:
+        from hptune.tui.widgets.system_pane import SystemPane
+
+        SystemPane.toggle(self, lambda: self.app.training_pid)
 
     def action_toggle_form(self) -> None:
         pane = self.query_one("#form-pane")

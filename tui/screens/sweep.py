@@ -43,6 +43,9 @@ class SweepScreen(Screen[None]):
         Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop the sweep; finished trials and the best stay"),
         Binding("ctrl+b", "use_best", "Use best", priority=True,
                 tooltip="Put the best trial's config in the main form"),
+        Binding("ctrl+k", "importance", "Importance", priority=True, show=False,
+                tooltip="Which hyperparameters mattered for the sweep's objective"),
+        Binding("ctrl+y", "system", "Load", priority=True, show=False, tooltip="Show or hide CPU, memory and GPU load"),
     ]
 
     class SnapshotRead(Message):
@@ -320,6 +323,19 @@ class SweepScreen(Screen[None]):
             self.notify("No finished trial yet.", severity="warning")
             return
         self.post_message(UseConfig(config, f"The best trial's config ({config.summary()})"))
+
+    def action_importance(self) -> None:
+        from hptune.tui.screens.importance import ImportanceScreen
+
+        if self.watching is None:
+            self.notify("Start or watch a sweep first.", severity="warning")
+            return
+        self.app.push_screen(ImportanceScreen(self.watching))
+
+    def action_system(self) -> None:
+        from hptune.tui.widgets.system_pane import SystemPane
+
+        SystemPane.toggle(self)
 
     def action_back(self) -> None:
         self.app.pop_screen()

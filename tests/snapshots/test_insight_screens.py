@@ -1,0 +1,61 @@
+"""The comparison and importance screens at 80x24 and 120x40, over the recorded stores (deterministic images).
+
+Update after reading the diff report: pytest tests/snapshots --snapshot-update
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hptune.core.config import make_config
+from hptune.tui.app import make_app
+from hptune.tui.screens.diff import DiffScreen
+from hptune.tui.screens.importance import ImportanceScreen
+from hptune.tui.widgets.importance_chart import ImportanceChart
+from hptune.tui.widgets.parallel_chart import ParallelChart
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SWEEP_JOURNAL = Path(__file__).resolve().parents[1] / "data" / "sweep.journal"
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_diff_screen(snap_compare, fixture_store, size) -> None:
+    async def compare(pilot) -> None:
+        await pilot.pause()
+        await pilot.app.push_screen(DiffScreen(0, 2))
+        await _settle(pilot)
+
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k", "epochs": 8}))
+    assert snap_compare(app, terminal_size=size, run_before=compare)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_importance_screen(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size) -> None:
+    from hptune.core.store import Store
+
+    shutil.copy(SWEEP_JOURNAL, tmp_path / "sweep.journal")
+    monkeypatch.chdir(tmp_path)
+    store = Store("sweep.journal")
+
+    async def show(pilot) -> None:
+        await pilot.pause()
+        await pilot.app.push_screen(ImportanceScreen("digits-search"))
+        chart = pilot.app.screen.query_one(ImportanceChart)
+        parallel = pilot.app.screen.query_one(ParallelChart)
+        for _ in range(1200):
+            if chart.importance is not None and parallel.data is not None:
+                break
+            await pilot.pause(0.05)
+        await _settle(pilot)
+
+    app = make_app(store, make_config({"dataset": "digits"}))
+    assert snap_compare(app, terminal_size=size, run_before=show)
