@@ -46,8 +46,8 @@ async def main() -> None:
         store = Store("sweep.journal")
         runs = [r for r in store.runs(study="digits-search") if r.test_accuracy is not None]
         best = max(runs, key=lambda r: r.val_accuracy or 0)
-        runner_up = max((r for r in runs if r.run_id != best.run_id and r.config.hidden_units != best.config.hidden_units),
-                        key=lambda r: r.val_accuracy or 0)
+        others = [r for r in runs if r.run_id != best.run_id and r.config.hidden_units != best.config.hidden_units]
+        runner_up = max(others, key=lambda r: r.val_accuracy or 0)
         store.set_tags(["best"], run_id=best.run_id)
         app = make_app(store, make_config({"dataset": "digits"}))
         async with app.run_test(size=(120, 40)) as pilot:
