@@ -18,14 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from hptune.core.config import RunConfig
-from hptune.core.events import OK_STATUSES, Event
+from hptune.core.events import Event
+from hptune.core.outcome import OK_STATUSES
 
 #: User attribute naming the group a repeated run belongs to, and its index in the group.
 GROUP_ATTR = "hptune_group"
 REPEAT_ATTR = "hptune_repeat"
 MAX_SEED = 2**31 - 1
 
-#: `trainer.train` or `isolated.TrainingHost.train`: (config, on_event, stop, record=...) -> RunResult.
+#: `trainer.train` or `isolated.TrainingHost.train`: (config, on_event, stop, record=...) -> RunOutcome.
 TrainFn = Callable[..., Any]
 
 
@@ -121,7 +122,7 @@ class RepeatOutcome:
 
     group: str
     config: RunConfig
-    results: list[Any] = field(default_factory=list)  # RunResult, in seed order
+    results: list[Any] = field(default_factory=list)  # RunOutcome, in seed order
 
     @property
     def finished(self) -> list[Any]:
