@@ -225,3 +225,4 @@ async def test_text_typed_as_an_app_key_closes_the_palette_starts_no_search(stor
         assert _stack(app) == ["MainScreen", "SweepScreen"]
         assert not [w for w in app.workers if w.node is palette and not w.is_finished]
     assert app._exception is None
+

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import ConfigError
@@ -31,6 +31,8 @@ from hptune.core.lessons import (
     plan,
     report,
 )
+from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.dropdown import Dropdown
 from hptune.tui.widgets.lesson_chart import LessonChart
 
 __all__ = ["LessonsScreen"]
@@ -101,10 +103,10 @@ class LessonsScreen(Screen[None]):
         self._host: Any = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Horizontal(id="lessons-body"):
             with Vertical(id="lesson-pane"):
-                yield Select([(name, name) for name in LESSONS], value="capacity", allow_blank=False,
+                yield Dropdown([(name, name) for name in LESSONS], value="capacity", allow_blank=False,
                              id="lesson-name", compact=True)
                 yield Static("", id="lesson-question")
                 with Horizontal(classes="lesson-field"):
@@ -117,7 +119,7 @@ class LessonsScreen(Screen[None]):
                     yield Label("Dataset", classes="lesson-label")
                     yield Input("mnist-5k", id="lesson-dataset", compact=True)
                 yield Label("Study", classes="lesson-label")
-                yield Select([("new study", NEW_STUDY)], value=NEW_STUDY, allow_blank=False, id="lesson-study",
+                yield Dropdown([("new study", NEW_STUDY)], value=NEW_STUDY, allow_blank=False, id="lesson-study",
                              compact=True)
                 with Horizontal(id="lesson-actions"):
                     yield Button("Start ^r", variant="success", id="lesson-start", compact=True)

@@ -23,6 +23,7 @@ from hptune.core.sweeps import SweepSnapshot
 from hptune.tui.messages import UseConfig
 from hptune.tui.screens.error_dialog import ErrorDialog
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.dropdown import Dropdown
 from hptune.tui.widgets.metric_chart import MetricChart, Series
 from hptune.tui.widgets.space_editor import SpaceEditor
 from hptune.tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
@@ -75,7 +76,7 @@ class SweepScreen(Screen[None]):
                     for name, options in (("algorithm", ALGORITHMS), ("pruner", PRUNERS), ("objective", OBJECTIVES)):
                         with Horizontal(classes="space-row"):
                             yield Label(name, classes="space-label")
-                            yield Select([(o, o) for o in options], value=defaults[name].default, allow_blank=False,
+                            yield Dropdown([(o, o) for o in options], value=defaults[name].default, allow_blank=False,
                                          compact=True, id=f"setting-{name}", classes="setting")
                     for name, value, hint in (("trials", "", f"{DEFAULT_TRIALS} (budget)"), ("timeout", "", "seconds"),
                                               ("workers", str(defaults["workers"].default), "processes"),
@@ -90,7 +91,7 @@ class SweepScreen(Screen[None]):
                     yield Button("Best ^b", id="use-best", compact=True, disabled=True,
                                  tooltip="Put the best trial's config in the main form")
                 with Horizontal(id="watch-row"):
-                    yield Select([], prompt="watch a sweep…", compact=True, id="watch")
+                    yield Dropdown([], prompt="watch a sweep…", compact=True, id="watch")
             with Vertical(id="sweep-right"):
                 yield Static("No sweep yet: edit the space, then press [b]ctrl+r[/] — or watch one from the store.",
                              id="sweep-status")

@@ -27,6 +27,7 @@ from hptune.core.config import (
     make_config,
 )
 from hptune.core.data import REGISTRY, validate_name
+from hptune.tui.widgets.dropdown import Dropdown
 
 __all__ = ["HyperparamForm", "FIELD_LABELS"]
 
@@ -94,7 +95,7 @@ class HyperparamForm(VerticalScroll):
 
     # --- layout -------------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Select(
+        yield Dropdown(
             [(name, name) for name in PRESETS], prompt="Preset (tutorial)…", id="preset", compact=True,
             tooltip="\n".join(f"{k}: {v}" for k, v in PRESET_HELP.items()),
         )
@@ -112,7 +113,7 @@ class HyperparamForm(VerticalScroll):
         with Horizontal(classes="field-row", id=f"row-{name}"):
             yield Label(FIELD_LABELS[name], classes="field-label", id=f"label-{name}").with_tooltip(field_help(name))
             if name in _SELECTS:
-                yield Select([(v, v) for v in _SELECTS[name]], value=value, allow_blank=False, compact=True,
+                yield Dropdown([(v, v) for v in _SELECTS[name]], value=value, allow_blank=False, compact=True,
                              id=f"field-{name}", tooltip=field_help(name))
             elif name == "normalize":
                 yield Checkbox("0-1 scale", value=bool(value), compact=True, id=f"field-{name}",

@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.space import Choices, Range, SearchSpace, space_from_data
+from hptune.tui.widgets.dropdown import Dropdown
 
 __all__ = ["SpaceEditor", "EDITABLE"]
 
@@ -85,7 +86,7 @@ class SpaceEditor(VerticalScroll):
             modes = ("fixed", "choices") if name in NAMED else MODES
             with Horizontal(classes="space-row", id=f"space-row-{name}"):
                 yield Label(name, classes="space-label")
-                yield Select([(m, m) for m in modes], value=mode, allow_blank=False, compact=True,
+                yield Dropdown([(m, m) for m in modes], value=mode, allow_blank=False, compact=True,
                              id=f"mode-{name}", classes="space-mode")
                 yield Input(text, placeholder=HINTS[mode], compact=True, id=f"values-{name}", classes="space-values")
         yield Static("", id="space-error")
