@@ -14,7 +14,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hptune.core.errors import InputError
-from hptune.core.labels import config_label
 
 Activation = Literal["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear"]
 Optimizer = Literal["adam", "sgd", "rmsprop", "adamw", "nadam", "adagrad"]
@@ -199,10 +198,6 @@ class RunConfig(BaseModel):
         params = self.param_count(input_size)
         activations = self.batch_size * (input_size + 3 * sum(self.widths) + 2 * NUM_CLASSES)
         return 4 * (4 * params + 2 * activations)
-
-    def summary(self) -> str:
-        """A one-line description for tables and logs (see `core.labels.config_label`)."""
-        return config_label(self)
 
     def to_toml(self) -> str:
         """The config as a TOML document that `load_config` reads back unchanged."""

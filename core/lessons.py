@@ -85,7 +85,7 @@ class RunView:
     def from_record(cls, record: Any) -> RunView:
         return cls(record.attrs.get(STEP_ATTR, ""), record.config.seed, record.status, record.run_id,
                    tuple(record.epochs), record.test_accuracy, record.diagnosis, record.params,
-                   (record.dataset or {}).get("n_train"))
+                   record.dataset.n_train if record.dataset else None)
 
     @property
     def done(self) -> bool:
@@ -190,6 +190,7 @@ def run_lesson(lesson: Lesson, train: Callable[..., Any], store: Any, study: str
     views)` hears each run as it ends, with every run so far (call `report(lesson, views)` to draw it)."""
     views = finished_runs(store, study)
     done = {(v.step, v.seed) for v in views}
+    store.ensure_open_for_writing()  # a writer: the store is checked and repaired before anything trains
     store.study(study).set_user_attr(LESSON_ATTR, lesson.settings())
     for step in lesson.steps:
         for index, config in enumerate(seeded(step.config)):

@@ -577,7 +577,7 @@ class SweepWorker:
                 return [*scores, None]
             recorder = self.store.recorder(attrs={GROUP_ATTR: group, REPEAT_ATTR: index, "sweep": self.name,
                                                   "sweep_trial": number})
-            result = train(one, on_event=self.on_event, stop=stop, record=recorder)
+            result = train(one, stop=stop, record=recorder)
             scores.append(objective_value(result, objective) if result.status in ("completed", "early-stopped")
                           else None)
         return scores

@@ -80,8 +80,8 @@ def _target(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     try:
         return {"run_id": int(items[0])}, items[1:]
     except ValueError:
-        raise InputError(f"{args.command}: expected a run id (a whole number) or --study NAME, got {items[0]!r}",
-                       2) from None
+        raise InputError(f"{args.command}: expected a run id (a whole number) or --study NAME, got {items[0]!r}"
+                         ) from None
 
 
 def _what(target: dict[str, Any]) -> str:

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hptune.core.labels import config_label
+
 if TYPE_CHECKING:
     from hptune.core.space import SearchSpace, SweepSettings
     from hptune.core.sweeps import SweepSnapshot, TrialRow
@@ -18,8 +20,6 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 
 def runs_table(records: Sequence[Any]) -> str:
-    from hptune.core.labels import config_label
-
     header = (f"{'id':>4}  {'study':<12} {'status':<13} {'val_acc':>7} {'test':>7} {'ep':>7} {'time':>7}"
               f"  {'dataset':<10} config")
     lines = [header]
@@ -79,5 +79,5 @@ def summary_lines(snap: SweepSnapshot, seconds: float) -> list[str]:
     if best is not None:
         lines.append(f"best: trial {best.number} (run {best.run_id}) {snap.sweep.settings.objective} {best.value:.4f}"
                      f" with {params_text(best.params)}")
-        lines.append(f"best config: {snap.best_config().summary()}  (hptune show {best.run_id})")  # type: ignore[union-attr]
+        lines.append(f"best config: {config_label(snap.best_config())}  (hptune show {best.run_id})")  # type: ignore[union-attr]
     return lines

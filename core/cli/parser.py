@@ -160,8 +160,9 @@ def add_sweep_parsers(sub: Any) -> None:
     sweep.add_argument("--trials", type=_number(int), metavar="N", help="trial budget (default 20; grid: every point)")
     sweep.add_argument("--timeout", type=_number(float), metavar="S", help="time budget in seconds")
     sweep.add_argument("--pruner", choices=["none", "median", "hyperband"], help="stop hopeless trials early")
-    sweep.add_argument("--objective", choices=["val_accuracy", "val_loss", "test_macro_f1"],
-                       help="what to optimize (default val_accuracy)")
+    sweep.add_argument("--objective", choices=["val_accuracy", "val_loss", "val_macro_f1"],
+                       help="validation metric to optimize (default val_accuracy); test metrics are reported for"
+                            " the chosen run only")
     sweep.add_argument("--workers", type=_number(int), metavar="N", help="worker processes on this machine (default 1)")
     sweep.add_argument("--seed", type=_number(int), help="sampler seed (default 0)")
     sweep.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")

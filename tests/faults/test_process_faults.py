@@ -58,7 +58,8 @@ def test_sigkill_leaves_an_interrupted_run_with_its_finished_epochs(store_path: 
     before = sha256(store_path)
     [record] = Store(str(store_path)).runs()
     assert record.status == "interrupted"
-    assert [e.epoch for e in record.epochs] == [1, 2]
+    done = [e.epoch for e in record.epochs]  # every epoch that finished before the kill, in order
+    assert len(done) >= 2 and done == list(range(1, len(done) + 1)), done
     assert "ended without finishing" in (record.message or "")
     # Read from the command line: shown interrupted, and no reader wrote that (or anything else) down.
     listed = hptune(store_path, "runs", "--format", "json")

@@ -102,9 +102,9 @@ async def test_a_run_that_fails_under_the_palette_shows_its_dialog_once_the_main
     app = make_app(store, make_config({**TINY, "dataset": str(missing)}))
     async with app.run_test(size=(120, 40)) as pilot:
         main = app.main_screen
-        await pilot.press("ctrl+r")
         await pilot.press("ctrl+p")
         await pilot.pause()
+        main.action_train()  # as ctrl+r just before the palette opened: the run fails while the palette is up
         await wait_for(pilot, lambda: not main.running, what="the run to fail")
         await pilot.pause()
         assert _stack(app) == ["MainScreen", "Palette"]  # the dialog did not cover the palette

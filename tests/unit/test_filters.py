@@ -97,7 +97,7 @@ def test_note_tag_and_filter_commands(store: Store) -> None:
     assert "1 of 5 runs match" in listed.stderr
     bad = hptune("runs", "--filter", "lr<<1", store=path)
     assert bad.returncode == 2
-    assert bad.stderr.startswith("hptune: filter: expected a value after lr<, got '<' at column 4")
+    assert bad.stderr.startswith("hptune: invalid input: filter: expected a value after lr<, got '<' at column 4")
     before = path.read_bytes()
     assert hptune("runs", "--filter", "tag:deep", store=path).returncode == 0
     assert path.read_bytes() == before  # filtering reads only

@@ -1,5 +1,6 @@
-"""The import graph of core/ and tui/, read from the source with `ast` (function-level imports included): no
-cycles, and the library imports no front end (neither the command line nor the TUI)."""
+"""The import graph of core/ and tui/, read from the source with `ast` (function-level imports included; imports under
+`if TYPE_CHECKING:` are for type checkers only and never run): no cycles, and the library imports no front end
+(neither the command line nor the TUI)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,12 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     """The modules of `known` that `name` imports anywhere in its source."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     targets: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    type_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node.test)
+                 for inner in ast.walk(node)}
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             candidates = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -44,6 +50,11 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
             if candidate and candidate != name:
                 targets.add(candidate)
     return targets
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def import_graph() -> dict[str, set[str]]:

@@ -106,7 +106,7 @@ def test_importance_command_json_and_text_give_the_same_numbers(sweep_journal: P
     for line, (name, value) in zip(bars(library.importances), library.importances.items(), strict=True):
         assert line in text.stdout and line.startswith(name) and line.endswith(f"{value:.3f}")
     bad = hptune("importance", "nope", store=sweep_journal)
-    assert bad.returncode == 2 and bad.stderr.strip().startswith("hptune: study: no study 'nope'")
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("hptune: invalid input: study: no study 'nope'")
     assert "Traceback" not in bad.stderr
 
 
@@ -116,7 +116,7 @@ def test_diff_lists_only_changed_fields_and_a_confusion_delta_that_adds_up(runs_
     diff = diff_runs(store, 0, 2)
     config_a, config_b = a.config.model_dump(), b.config.model_dump()
     assert set(diff.config_changes) == {k for k in config_a if config_a[k] != config_b[k]}
-    assert diff.config_changes["hidden_layers"] == {"a": a.config["hidden_layers"], "b": b.config["hidden_layers"]}
+    assert diff.config_changes["hidden_layers"] == {"a": a.config.hidden_layers, "b": b.config.hidden_layers}
     assert "optimizer" not in diff.config_changes  # the same in both
     assert diff.metrics["test_accuracy"]["a"] == a.test_accuracy
     assert diff.metrics["test_accuracy"]["b"] == b.test_accuracy

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from hptune.core.config import ConfigError
 from hptune.core.events import EpochEnded, Event, RunStarted
+from hptune.core.labels import config_label
 from hptune.core.lessons import (
     DEFAULT_REPEATS,
     LESSON_ATTR,
@@ -247,7 +248,7 @@ class LessonsScreen(Screen[None]):
 
         def forward(event: Event) -> None:
             if isinstance(event, RunStarted):
-                position["step"], position["seed"] = event.config.summary(), event.config.seed
+                position["step"], position["seed"] = config_label(event.config), event.config.seed
                 self.post_message(self.Status(f"training {position['step']} · seed {position['seed']}…"))
             elif isinstance(event, EpochEnded):
                 epoch = f"epoch {event.metrics.epoch}/{event.epochs}"

@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig, format_validation_error
+from hptune.core.labels import config_label
 from hptune.core.space import ALGORITHMS, DEFAULT_TRIALS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
 from hptune.core.sweeps import SweepSnapshot
 from hptune.tui.messages import UseConfig
@@ -323,7 +324,7 @@ class SweepScreen(Screen[None]):
         if config is None:
             self.notify("No finished trial yet.", severity="warning")
             return
-        self.post_message(UseConfig(config, f"The best trial's config ({config.summary()})"))
+        self.post_message(UseConfig(config, f"The best trial's config ({config_label(config)})"))
 
     def action_importance(self) -> None:
         from hptune.tui.screens.importance import ImportanceScreen
