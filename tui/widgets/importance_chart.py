@@ -5,25 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from rich.markup import escape
-from rich.text import Text
 from textual import work
-from textual.app import ComposeResult, RenderResult
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from hptune.core.insight import DEFAULT_EVALUATOR, Importance
+from hptune.tui.widgets.plot import Plot
 
 __all__ = ["ImportanceChart"]
 
 
-class _Bars(PlotextPlot):
-    def render(self) -> RenderResult:
-        text = super().render()
-        if isinstance(text, Text):
-            text.no_wrap, text.overflow = True, "crop"
-        return text
+class _Bars(Plot):
+    """The bars themselves."""
 
 
 class ImportanceChart(Vertical):

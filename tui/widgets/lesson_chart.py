@@ -5,11 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rich.text import Text
-from textual.app import RenderResult
-from textual_plotext import PlotextPlot
-
 from hptune.core.repeats import Band
+from hptune.tui.widgets.plot import Plot
 
 __all__ = ["LessonChart"]
 
@@ -35,7 +32,7 @@ def _spaced(xs: list[float], labels: list[str], decades: float = 0.25) -> tuple[
     return ticks, names
 
 
-class LessonChart(PlotextPlot):
+class LessonChart(Plot):
     """Draws a core.lessons.LessonReport: capacity and data size on a log x axis, overfitting over epochs with the
     turn marked, scaling as bars. Each line is the mean over the seeds; dotted lines above and below are the
     lowest and highest seed."""
@@ -49,11 +46,6 @@ class LessonChart(PlotextPlot):
     def on_mount(self) -> None:
         self._draw()
 
-    def render(self) -> RenderResult:
-        text = super().render()
-        if isinstance(text, Text):
-            text.no_wrap, text.overflow = True, "crop"
-        return text
 
     def show(self, report: Any, empty_reason: str | None = None) -> None:
         self.report = report

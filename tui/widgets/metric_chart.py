@@ -6,9 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.text import Text
-from textual.app import RenderResult
-from textual_plotext import PlotextPlot
+from hptune.tui.widgets.plot import Plot
 
 __all__ = ["MetricChart", "Series"]
 
@@ -22,7 +20,7 @@ class Series:
     values: Sequence[float]
 
 
-class MetricChart(PlotextPlot):
+class MetricChart(Plot):
     """Accuracy or loss over epochs, for one run (train and validation) or several (an overlay with a legend)."""
 
     def __init__(self, title: str, ylabel: str, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
@@ -36,12 +34,6 @@ class MetricChart(PlotextPlot):
     def on_mount(self) -> None:
         self._draw()
 
-    def render(self) -> RenderResult:
-        # plotext sometimes builds lines a cell wider than asked; crop them rather than let them wrap.
-        text = super().render()
-        if isinstance(text, Text):
-            text.no_wrap, text.overflow = True, "crop"
-        return text
 
     def set_series(self, series: Sequence[Series], max_epoch: int | None = None) -> None:
         """Replace the lines; `max_epoch` fixes the x range (the planned epochs) so the axis does not jump."""

@@ -3,11 +3,8 @@ coloured by score (a quarter of the range per colour), the best trial drawn last
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import RenderResult
-from textual_plotext import PlotextPlot
-
 from hptune.core.insight import ParallelCoordinates
+from hptune.tui.widgets.plot import Plot
 
 __all__ = ["ParallelChart"]
 
@@ -16,18 +13,13 @@ SCORE_COLOURS = ("red", "orange", "yellow", "green")
 BEST_COLOUR = "cyan"
 
 
-class ParallelChart(PlotextPlot):
+class ParallelChart(Plot):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.can_focus = False
         self.data: ParallelCoordinates | None = None
         self.border_title = "Parallel coordinates"
 
-    def render(self) -> RenderResult:
-        text = super().render()
-        if isinstance(text, Text):
-            text.no_wrap, text.overflow = True, "crop"
-        return text
 
     def show(self, data: ParallelCoordinates | None) -> None:
         self.data = data

@@ -5,25 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rich.text import Text
-from textual.app import RenderResult
-from textual_plotext import PlotextPlot
-
 from hptune.core.sweeps import TrialRow
+from hptune.tui.widgets.plot import Plot
 
 __all__ = ["BestSoFarChart", "ParamScatter"]
 
 
-class _Chart(PlotextPlot):
+class _Chart(Plot):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.can_focus = False
 
-    def render(self) -> RenderResult:
-        text = super().render()
-        if isinstance(text, Text):
-            text.no_wrap, text.overflow = True, "crop"
-        return text
 
 
 def _done(trials: Sequence[TrialRow]) -> list[TrialRow]:
