@@ -127,7 +127,9 @@ async def test_the_sweep_screen_opened_over_a_failed_run_leaves_its_dialog_for_l
     app = make_app(store, make_config({**TINY, "dataset": str(tmp_path / "nothing-here")}))
     async with app.run_test(size=(120, 40)) as pilot:
         main = app.main_screen
-        await pilot.press("ctrl+r", "ctrl+e")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        main.action_train()  # as ctrl+r just before ctrl+e: the run fails while the sweep screen covers the main one
         await wait_for(pilot, lambda: not main.running, what="the run to fail")
         await pilot.pause()
         assert isinstance(app.screen, SweepScreen)
