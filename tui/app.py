@@ -19,7 +19,7 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
 from hptune.core.config import RunConfig
-from hptune.tui.messages import UseConfig
+from hptune.tui.messages import OpenRun, UseConfig
 from hptune.tui.screens.main import MainScreen
 
 __all__ = ["HptuneApp", "make_app", "run_tui"]
@@ -124,6 +124,17 @@ class HptuneApp(App[int]):
         while self.screen is not main and len(self.screen_stack) > 1:
             self.pop_screen()
         self.notify(f"{message.what} is in the form: ctrl+r trains it.")
+
+    def on_open_run(self, message: OpenRun) -> None:
+        """A stored run (from the history or its inspect screen) goes onto the main screen, unless a run is training."""
+        main = self.main_screen
+        if main.running:
+            self.notify("A run is training: stop it before opening another config.", severity="warning")
+            return
+        while self.screen is not main and len(self.screen_stack) > 1:
+            self.pop_screen()
+        main.show_record(message.record)
+        self.notify(f"Run {message.record.run_id}'s config is in the form: tweak it and press ctrl+r to rerun.")
 
     async def _run_listed(self, screen: Screen, node: Any, action: str) -> None:
         """A command chosen in the palette acts on the screen it was listed for, and only while that screen is the

@@ -10,9 +10,10 @@ from textual.message import Message
 
 from hptune.core.config import RunConfig
 from hptune.core.events import BatchProgress, DataLoading, EpochEnded, Event, RunFinished, RunStarted
+from hptune.core.outcome import RunOutcome
 
 __all__ = ["TrainingMessage", "Loading", "Started", "Progress", "EpochDone", "Finished", "RepeatsDone", "UseConfig",
-           "wrap"]
+           "OpenRun", "wrap"]
 
 
 class TrainingMessage(Message, bubble=False):
@@ -77,3 +78,12 @@ class UseConfig(Message):
         super().__init__()
         self.config = config
         self.what = what
+
+
+class OpenRun(Message):
+    """A screen asks the app to show a stored run on the main screen: its config in the form, its curves and
+    results, with every screen above the main one closed."""
+
+    def __init__(self, record: RunOutcome) -> None:
+        super().__init__()
+        self.record = record

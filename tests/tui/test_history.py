@@ -81,6 +81,21 @@ async def test_open_puts_the_config_back_into_the_form(fixture_store) -> None:
         assert f"Run {target.run_id}" in str(app.screen.query_one("#run-title", Static).render())
 
 
+async def test_open_from_inspect_closes_both_screens_and_shows_the_run(fixture_store) -> None:
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_history(app, pilot)
+        target = fixture_store.runs()[1]
+        await pilot.press("down", "i")
+        await pilot.pause()
+        assert app.screen.id == "run-detail"
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.screen.id == "main" and len(app.screen_stack) == 1
+        assert f"Run {target.run_id}" in str(app.screen.query_one("#run-title", Static).render())
+        assert app.screen.query_one(HyperparamForm).config.model_dump() == target.config.model_dump()
+
+
 async def test_delete_asks_then_removes_the_run(fixture_store) -> None:
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from hptune.core.filters import filter_records
 from hptune.core.labels import config_label
 from hptune.core.store import Store, StoreError
+from hptune.tui.messages import OpenRun
 from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
 
@@ -137,13 +138,7 @@ class HistoryScreen(Screen[None]):
         record = self._current()
         if record is None:
             return
-        main = self.app.main_screen
-        if main.running:
-            self.notify("A run is training: stop it before opening another config.", severity="warning")
-            return
-        self.app.pop_screen()
-        main.show_record(record)
-        self.app.notify(f"Run {record.run_id}'s config is in the form: tweak it and press ctrl+r to rerun.")
+        self.post_message(OpenRun(record))
 
     def action_delete(self) -> None:
         record = self._current()

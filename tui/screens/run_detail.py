@@ -13,6 +13,7 @@ from textual.worker import Worker, WorkerState
 
 from hptune.core.labels import config_label
 from hptune.core.outcome import RunOutcome
+from hptune.tui.messages import OpenRun
 from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel
 from hptune.tui.widgets.app_header import AppHeader
 
@@ -99,11 +100,4 @@ class RunDetailScreen(Screen[None]):
     def action_open(self) -> None:
         if self.record is None:
             return
-        main = self.app.main_screen
-        if main.running:
-            self.notify("A run is training: stop it before opening another config.", severity="warning")
-            return
-        stack = self.app.screen_stack
-        for _ in range(len(stack) - 1 - stack.index(main)):
-            self.app.pop_screen()
-        main.show_record(self.record)
+        self.post_message(OpenRun(self.record))
