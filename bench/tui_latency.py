@@ -2,10 +2,17 @@
 
 Drives the real app in a pseudo-terminal (what a person sees, rendering included): starts `hptune tui`, focuses
 the Seed field, presses Train, then while the run trains types into the field and times each key press until the
-terminal receives the redrawn field. Alternates with `hptune run` (headless, same config) and compares training
-throughput (training images per second over epochs 2..N, from the store / the JSON output).
+terminal receives the redrawn field. Then, still training, it times the keys that change what is on screen, each
+until a string only the new view draws reaches the terminal: ctrl+o (history), ctrl+e (sweep screen), ctrl+p (the
+command palette), escape back from each, and ctrl+f showing the form again after hiding it. Alternates with
+`hptune run` (headless, same config) and compares training throughput (training images per second over epochs
+2..N, from the store / the JSON output).
 
-    python bench/tui_latency.py [--epochs 60] [--repeats 3] [--presses 40]
+Targets: typing and ctrl+f <= 100 ms p95 (typing <= 50 ms p95), screen switches and the palette <= 250 ms p95.
+A bare escape is held back by the terminal driver until it knows no escape sequence follows, so escape figures
+include that wait.
+
+    python bench/tui_latency.py [--epochs 1500] [--repeats 3] [--presses 40] [--switches 8]
 
 Prints figures; asserts nothing.
 """
@@ -36,6 +43,18 @@ CONFIG = ["--dataset", "mnist-5k", "--hidden-layers", "2", "--hidden-units", "10
 TABS_TO_SEED = 9
 #: The progress line says e.g. "completed in 12.3s" when a run ends.
 DONE = b"ed in "
+#: (name, bytes sent, a string that only the view the key opens draws). Each switch returns to the main screen,
+#: whose footer draws "Train"; ctrl+f is pressed twice and timed on the press that shows the form again.
+SWITCHES: list[tuple[str, bytes, bytes]] = [
+    ("ctrl+o history", b"\x0f", b"CSV"),
+    ("escape from history", b"\x1b", b"Train"),
+    ("ctrl+e sweep", b"\x05", b"Use best"),
+    ("escape from sweep", b"\x1b", b"Train"),
+    ("ctrl+p palette", b"\x10", b"Search"),
+    ("escape from palette", b"\x1b", b"Train"),
+    ("ctrl+f hide form", b"\x06", b""),
+    ("ctrl+f show form", b"\x06", b"Learn rate"),
+]
 
 
 def hptune() -> str:
@@ -122,7 +141,8 @@ class Terminal:
         return not self.exited
 
 
-def run_tui(epochs: int, store: Path, presses: int) -> tuple[list[float], float, float]:
+def run_tui(epochs: int, store: Path, presses: int,
+            switches: int) -> tuple[list[float], dict[str, list[float]], float, float]:
     env = {**os.environ, "TERM": "xterm-256color", "HPTUNE_STORE": str(store), "TF_CPP_MIN_LOG_LEVEL": "3",
            "COLUMNS": "120", "LINES": "40"}
     started = time.perf_counter()
@@ -152,6 +172,7 @@ def run_tui(epochs: int, store: Path, presses: int) -> tuple[list[float], float,
         _idle(term, 0.1)
         term.send(b"\x7f")  # backspace: back to a valid seed
         term.wait_for(b"0 ", len(term.text), 1)
+    switched = time_switches(term, training, switches)
     term.wait_for(DONE, training, 600)
     records = _wait_for_run(store, 60)
     term.send(b"\x11")  # ctrl+q
@@ -162,8 +183,29 @@ def run_tui(epochs: int, store: Path, presses: int) -> tuple[list[float], float,
         os.kill(term.pid, signal.SIGTERM)
         print("the app did not exit within 30 s of ctrl+q", flush=True)
     record = records[-1]
-    speed = throughput([e.to_dict() for e in record.epochs], record.dataset["n_train"])
-    return latencies, speed, first_screen
+    speed = throughput([e.to_dict() for e in record.epochs], record.dataset.n_train)
+    return latencies, switched, speed, first_screen
+
+
+def time_switches(term: Terminal, training: int, rounds: int) -> dict[str, list[float]]:
+    """While the run trains, press each key of SWITCHES in turn, `rounds` times, timing each to its marker."""
+    times: dict[str, list[float]] = {name: [] for name, _, marker in SWITCHES if marker}
+    for _ in range(rounds):
+        for name, key, marker in SWITCHES:
+            if term.text.find(DONE, training) >= 0:
+                print("the run ended during the screen switches: use more --epochs", flush=True)
+                return times
+            _idle(term, random.uniform(0.3, 0.5))
+            mark = len(term.text)
+            sent = term.send(key)
+            if not marker:
+                continue
+            seen = term.wait_for(marker, mark, 5)
+            if seen is None:
+                print(f"{name}: {marker.decode()!r} not drawn within 5 s", flush=True)
+            else:
+                times[name].append(seen - sent)
+    return times
 
 
 def _idle(term: Terminal, seconds: float) -> None:
@@ -197,18 +239,23 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=250)
+    parser.add_argument("--epochs", type=int, default=1500)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--presses", type=int, default=40)
+    parser.add_argument("--switches", type=int, default=8, help="rounds of screen switches per TUI run")
     args = parser.parse_args()
     all_latencies: list[float] = []
+    all_switches: dict[str, list[float]] = {}
     headless, tui, first = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
             headless.append(run_headless(args.epochs, Path(tmp) / f"headless{i}.journal"))
             print(f"round {i + 1}: headless {headless[-1]:,.0f} img/s", flush=True)
-            latencies, speed, first_screen = run_tui(args.epochs, Path(tmp) / f"tui{i}.journal", args.presses)
+            latencies, switched, speed, first_screen = run_tui(args.epochs, Path(tmp) / f"tui{i}.journal",
+                                                               args.presses, args.switches)
             all_latencies += latencies
+            for name, values in switched.items():
+                all_switches.setdefault(name, []).extend(values)
             tui.append(speed)
             first.append(first_screen)
             print(f"round {i + 1}: tui {speed:,.0f} img/s, {len(latencies)}/{args.presses} presses seen,"
@@ -220,6 +267,13 @@ def main() -> None:
     print(f"key press to screen: p50 {1000 * percentile(all_latencies, 0.5):.0f} ms,"
           f" p95 {1000 * percentile(all_latencies, 0.95):.0f} ms, max {1000 * max(all_latencies, default=0):.0f} ms"
           f" ({len(all_latencies)} presses)")
+    print("while training (ms):       p50    p95    max    n")
+    print(f"  {'typing in a field':<22} {1000 * percentile(all_latencies, 0.5):6.0f} "
+          f"{1000 * percentile(all_latencies, 0.95):6.0f} {1000 * max(all_latencies, default=0):6.0f} "
+          f"{len(all_latencies):4d}")
+    for name, values in all_switches.items():
+        print(f"  {name:<22} {1000 * percentile(values, 0.5):6.0f} {1000 * percentile(values, 0.95):6.0f}"
+              f" {1000 * max(values, default=0):6.0f} {len(values):4d}")
     print(f"throughput: headless median {statistics.median(headless):,.0f} img/s, tui median"
           f" {statistics.median(tui):,.0f} img/s, ratio median {statistics.median(ratios):.2f}"
           f" (per round: {', '.join(f'{r:.2f}' for r in ratios)})")
