@@ -31,6 +31,17 @@ MIN_WIDTH, MIN_HEIGHT = 60, 16
 QUIT_GRACE = 20.0
 
 
+#: Modules of the screens after the first, imported in the background once the first frame is drawn.
+WARM_MODULES = (
+    "optuna",
+    "hptune.tui.screens.palette",
+    "hptune.tui.screens.history",
+    "hptune.tui.screens.run_detail",
+    "hptune.tui.screens.sweep",
+    "hptune.tui.screens.lessons",
+)
+
+
 class HptuneApp(App[int]):
     """Tune an MLP on MNIST-style digits: edit, train, watch, compare."""
 
@@ -81,6 +92,7 @@ class HptuneApp(App[int]):
         self._apply_size_classes(self.size.width, self.size.height)
         if self.warm_training:
             self.call_after_refresh(self._warm_training_process)
+            self.call_after_refresh(self._warm_imports)
 
     def _warm_training_process(self) -> None:
         """Once the first frame is drawn, start the training process and let it import Keras, load the data and
@@ -88,6 +100,20 @@ class HptuneApp(App[int]):
         host = self.training_host
         config = self.main_screen.form.config or self.start_config
         threading.Thread(target=host.warm_up, args=(config,), name="hptune-warm", daemon=True).start()
+
+    def _warm_imports(self) -> None:
+        """Once the first frame is drawn, import what the other screens need on a background thread, so the first
+        ctrl+e, ctrl+o or ctrl+p pays only for drawing its screen. The imports run off the UI thread and the first
+        frame does not wait for them."""
+
+        def load() -> None:
+            import importlib
+
+            for module in WARM_MODULES:
+                with contextlib.suppress(Exception):  # a failed import surfaces, worded, when its screen opens
+                    importlib.import_module(module)
+
+        threading.Thread(target=load, name="hptune-imports", daemon=True).start()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size_classes(event.size.width, event.size.height)
