@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from hptune.core.repeats import Band
-from hptune.tui.widgets.plot import Plot
+from hptune.tui.widgets.plot import Plot, finite_or
 
 __all__ = ["LessonChart"]
 
@@ -139,7 +139,7 @@ class LessonChart(Plot):
             return
         raw = [(r.get("raw_test_accuracy") or {}).get("mean", 0.0) for r in rows]
         scaled = [(r.get("normalized_test_accuracy") or {}).get("mean", 0.0) for r in rows]
-        raw = [v if math.isfinite(v) else 0.0 for v in raw]
+        raw, scaled = finite_or(raw, 0.0), finite_or(scaled, 0.0)
         plt.multiple_bar([r["network"] for r in rows], [raw, scaled], labels=["raw 0-255", "0-1"],
                          color=list(COLORS[:2]))
         plt.ylim(0, 1)
