@@ -24,16 +24,18 @@ from hptune.core.store import Store
 from hptune.core.sweeps import (
     OUTAGE_PAUSE,
     STORE_PATIENCE,
+    Resumed,
     SweepSnapshot,
     _first_line,
     create_sweep,
     outage_errors,
     request_stop,
+    resume_sweep,
     snapshot,
 )
 
-__all__ = ["MONITOR_SECONDS", "WORKER_MODULE", "SweepOutcome", "follow_sweep", "start_sweep", "start_workers",
-           "sweep_datasets"]
+__all__ = ["MONITOR_SECONDS", "WORKER_MODULE", "SweepOutcome", "follow_sweep", "restart_sweep", "start_sweep",
+           "start_workers", "sweep_datasets"]
 
 #: Seconds between looks at the store while a sweep runs.
 MONITOR_SECONDS = 0.5
@@ -55,6 +57,17 @@ def start_sweep(store: Store, name: str, space: SearchSpace, settings: SweepSett
     for dataset in sweep_datasets(space):
         check_dataset(dataset)
     return create_sweep(store, name, space, settings)
+
+
+def restart_sweep(store: Store, name: str, *, trials: int | None = None, timeout: float | None = None,
+                  workers: int | None = None) -> Resumed:
+    """Make a stopped or interrupted sweep ready to go on (see `core.sweeps.resume_sweep`), its datasets checked
+    first; `follow_sweep` then starts its workers."""
+    from hptune.core.sweeps import load_sweep
+
+    for dataset in sweep_datasets(load_sweep(store, name).space):
+        check_dataset(dataset)
+    return resume_sweep(store, name, trials=trials, timeout=timeout, workers=workers)
 
 
 def start_workers(location: str, name: str, count: int) -> list[subprocess.Popen[bytes]]:

@@ -153,6 +153,97 @@ def load_sweep(store: Store, name: str) -> Sweep:
     )
 
 
+#: How a trial ended without finishing its point: its params are queued again when the sweep is resumed.
+UNFINISHED = ("stopped", "interrupted")
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """What `resume_sweep` did: the sweep as it now stands, the trials already done and what it queued."""
+
+    sweep: Sweep
+    done: int
+    waiting: int
+    queued: int
+
+
+def resume_sweep(store: Store, name: str, *, trials: int | None = None, timeout: float | None = None,
+                 workers: int | None = None) -> Resumed:
+    """Make a stopped or interrupted sweep ready for its workers again: its stop request cleared, the points it
+    never finished queued (each grid point once), its budget counting the trials already done, and its settings
+    (with any new `trials`, `timeout` or `workers`) stored back. Refuses a sweep that live workers still run."""
+    sweep = load_sweep(store, name)  # SweepError: no such study, or not a sweep
+    store.ensure_open_for_writing()
+    mark_dead_runs(store, name)  # a killed sweep's RUNNING trials: interrupted, their points queued again
+    snap = snapshot(store, name)
+    running = [t for t in snap.trials if t.state == "RUNNING"]
+    if running:
+        who = sorted({t.worker for t in running if t.worker})
+        raise SweepError(
+            f"study {name!r} is still running: {len(running)} trial(s) in live workers"
+            + (f" ({', '.join(who)})" if who else "")
+            + f"; stop it first (Ctrl-C, or `s` in the TUI), or add workers with `hptune worker --study {name}`"
+        )
+    settings = sweep.settings
+    target = trials if trials is not None else settings.trials
+    done_rows = [t for t in snap.trials if t.finished and t.status not in UNFINISHED]
+    if target is not None and target < len(done_rows):
+        raise SweepError(f"--trials: study {name!r} has {len(done_rows)} trials done already; expected"
+                         f" at least {len(done_rows)}")
+    with store._lock:
+        frozen = store.storage.get_all_trials(sweep.study_id, deepcopy=False)
+    raw = {t.number: dict(t.params) or dict(t.system_attrs.get("fixed_params", {})) for t in frozen}
+    waiting = [t for t in snap.trials if t.state == "WAITING"]
+    to_queue: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (params, user attrs)
+    if settings.algorithm == "grid":
+        taken = [raw[t.number] for t in (*done_rows, *waiting)]
+        limit = target if target is not None else len(sweep.space.grid())
+        room = limit - len(done_rows) - len(waiting)
+        for point in sweep.space.grid():
+            if room <= 0:
+                break
+            if point not in taken:
+                to_queue.append((point, {}))
+                taken.append(point)
+                room -= 1
+    else:
+        retried = {t.retry_of for t in snap.trials if t.retry_of is not None}
+        room = None if target is None else target - len(done_rows) - len(waiting)
+        for t in snap.trials:
+            if t.finished and t.status in UNFINISHED and t.number not in retried and raw[t.number] \
+                    and (room is None or room > 0):
+                to_queue.append((raw[t.number], {"retry_of": t.number}))
+                room = None if room is None else room - 1
+        to_queue += [({}, {})] * max(0, room or 0)
+    deadline = sweep.deadline
+    if timeout is not None:
+        deadline = time.time() + timeout
+    elif settings.timeout is not None:
+        ended = [t.datetime_complete.timestamp() for t in frozen if t.datetime_complete is not None]
+        with store._lock:
+            created = store.storage.get_study_user_attrs(sweep.study_id)[SWEEP_ATTR].get("created", time.time())
+        spent = max(ended, default=created) - created
+        deadline = time.time() + max(0.0, settings.timeout - spent)
+    changed = {k: v for k, v in (("trials", trials), ("timeout", timeout), ("workers", workers)) if v is not None}
+    new_settings = settings.model_copy(update=changed) if changed else settings
+    if not to_queue and not waiting and (target is not None or deadline is None or deadline <= time.time()):
+        raise SweepError(
+            f"study {name!r} has nothing left to run ({len(done_rows)} trials done);"
+            " give a larger --trials (or a new --timeout) to extend it"
+        )
+    with store._lock:
+        meta = dict(store.storage.get_study_user_attrs(sweep.study_id)[SWEEP_ATTR])
+        meta.update(settings=new_settings.model_dump(mode="json"), deadline=deadline, resumed=time.time())
+        store.storage.set_study_user_attr(sweep.study_id, SWEEP_ATTR, meta)
+        with _quiet():
+            study = store.study(name, settings.direction)
+            for params, attrs in to_queue:
+                study.enqueue_trial(params, user_attrs=attrs or None, skip_if_exists=False)
+        store.storage.set_study_user_attr(sweep.study_id, STOP_ATTR, False)
+    log.info("sweep %s resumed: %d done, %d waiting, %d queued", name, len(done_rows), len(waiting), len(to_queue))
+    return Resumed(load_sweep(store, name), len(done_rows), len(waiting), len(to_queue))
+
+
 def request_stop(store: Store, name: str) -> None:
     """Ask every worker of the sweep, on any host, to stop: running trials end at their next epoch end."""
     sweep = load_sweep(store, name)
@@ -224,6 +315,17 @@ class SweepSnapshot:
         return running == 0 and (self.count("WAITING") == 0 or self.sweep.stopped or self.past_deadline)
 
     @property
+    def unfinished(self) -> list[TrialRow]:
+        """Trials stopped or cut off before their point was done, and not yet queued again."""
+        retried = {t.retry_of for t in self.trials if t.retry_of is not None}
+        return [t for t in self.trials if t.finished and t.status in UNFINISHED and t.number not in retried]
+
+    @property
+    def resumable(self) -> bool:
+        """Nothing runs, yet points are left that never ran or never finished: `resume_sweep` would go on."""
+        return self.count("RUNNING") == 0 and bool(self.count("WAITING") or self.unfinished)
+
+    @property
     def past_deadline(self) -> bool:
         return self.sweep.deadline is not None and time.time() >= self.sweep.deadline
 
@@ -261,7 +363,7 @@ def _row(sweep: Sweep, trial: Any) -> TrialRow:
         state = "FAIL"  # its process died: as the next writer to open the store will write down
     status = record.status if "status" in attrs or state != "RUNNING" else "starting"
     if state == "WAITING":
-        status = "queued"
+        status = "not run" if sweep.stopped else "queued"
     return TrialRow(
         number=trial.number,
         run_id=trial._trial_id,
@@ -675,6 +777,7 @@ def list_sweeps(store: Store) -> list[str]:
 
 
 __all__ = [
-    "Sweep", "SweepError", "SweepSnapshot", "SweepWorker", "TrialEnded", "TrialRow", "TrialStarted", "create_sweep",
-    "list_sweeps", "load_sweep", "make_pruner", "make_sampler", "objective_value", "request_stop", "snapshot",
+    "Resumed", "Sweep", "SweepError", "SweepSnapshot", "SweepWorker", "TrialEnded", "TrialRow", "TrialStarted",
+    "create_sweep", "list_sweeps", "load_sweep", "make_pruner", "make_sampler", "objective_value", "request_stop",
+    "resume_sweep", "snapshot",
 ]

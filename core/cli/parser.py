@@ -154,8 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
 def add_sweep_parsers(sub: Any) -> None:
     """`sweep`, `worker` and `studies`; their code (cli.sweep_commands) is imported only when one runs."""
     sweep = sub.add_parser("sweep", help="search hyperparameters with Optuna (grid, random, TPE) over a space file")
-    sweep.add_argument("--space", metavar="FILE.toml", required=True,
-                       help="the search space ([space], [fixed], [sweep])")
+    sweep.add_argument("--space", metavar="FILE.toml", help="the search space ([space], [fixed], [sweep])")
+    sweep.add_argument("--resume", metavar="STUDY",
+                       help="continue a stopped or interrupted sweep: its unrun points run, its budget counts the"
+                            " trials done (--trials, --timeout and --workers may change)")
     sweep.add_argument("--algorithm", choices=["grid", "random", "tpe"], help="search algorithm (default tpe)")
     sweep.add_argument("--trials", type=_number(int), metavar="N", help="trial budget (default 20; grid: every point)")
     sweep.add_argument("--timeout", type=_number(float), metavar="S", help="time budget in seconds")

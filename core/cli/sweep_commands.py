@@ -16,12 +16,12 @@ from typing import Any, TextIO
 from hptune.core.cli.commands import ctrl_c_stops, open_store, tag_new_study
 from hptune.core.cli.output import describe, params_text, summary_lines, trial_line
 from hptune.core.config import ConfigError
-from hptune.core.errors import EXIT_ERROR, EXIT_OK
+from hptune.core.errors import EXIT_ERROR, EXIT_OK, InputError
 from hptune.core.insight import chosen_run, chosen_run_line
 from hptune.core.outcome import to_json
 from hptune.core.space import SearchSpace, SweepSettings, load_space
-from hptune.core.sweep_runner import follow_sweep, start_sweep
-from hptune.core.sweeps import SweepSnapshot, SweepWorker, TrialEnded, TrialStarted, load_sweep
+from hptune.core.sweep_runner import follow_sweep, restart_sweep, start_sweep
+from hptune.core.sweeps import SweepSnapshot, SweepWorker, TrialEnded, TrialStarted, load_sweep, snapshot
 
 __all__ = ["cmd_studies", "cmd_sweep", "cmd_worker", "settings_from_args"]
 
@@ -46,18 +46,44 @@ def settings_from_args(space: SearchSpace, args: argparse.Namespace) -> SweepSet
         raise ConfigError(format_validation_error(err), names[0] if names else None) from None
 
 
+#: Flags that a resumed sweep may change; the rest are stored with the study.
+RESUME_FLAGS = ("trials", "timeout", "workers")
+
+
+def _resume(args: argparse.Namespace, store: Any, progress: TextIO) -> tuple[str, SweepSettings]:
+    """`--resume STUDY`: the stored space and settings, with a new budget or worker count if given."""
+    fixed = [f"--{flag}" for flag in ("space", "study", *SETTING_FLAGS) if flag not in RESUME_FLAGS
+             and getattr(args, flag, None) is not None]
+    if fixed:
+        raise InputError(f"--resume: {', '.join(fixed)} cannot change for a resumed sweep (its space and settings"
+                         " are stored with the study); only --trials, --timeout and --workers can", field="resume")
+    resumed = restart_sweep(store, args.resume, trials=args.trials, timeout=args.timeout, workers=args.workers)
+    sweep = resumed.sweep
+    to_run = resumed.waiting + resumed.queued
+    progress.write(f"sweep {sweep.name} in {store.display} resumed: {resumed.done} trials done, {to_run} to run;"
+                   f" {describe(sweep.settings, sweep.space, resumed.done + to_run)}\n")
+    return sweep.name, sweep.settings
+
+
 def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    space = load_space(args.space)
-    settings = settings_from_args(space, args)
-    store = open_store(args.store, err, write=True)
-    name = args.study or time.strftime("sweep-%Y%m%d-%H%M%S")
-    queued = start_sweep(store, name, space, settings)  # the datasets are checked before any worker starts
-    tag_new_study(store, name, args.tag)
     progress = err if args.json else out
-    progress.write(f"sweep {name} in {store.display}: {describe(settings, space, queued)}\n")
+    if args.resume:
+        store = open_store(args.store, err, write=True)
+        name, settings = _resume(args, store, progress)
+    else:
+        if not args.space:
+            raise InputError("--space: give the search space file (or --resume STUDY to continue a sweep)",
+                             field="space")
+        space = load_space(args.space)
+        settings = settings_from_args(space, args)
+        store = open_store(args.store, err, write=True)
+        name = args.study or time.strftime("sweep-%Y%m%d-%H%M%S")
+        queued = start_sweep(store, name, space, settings)  # the datasets are checked before any worker starts
+        tag_new_study(store, name, args.tag)
+        progress.write(f"sweep {name} in {store.display}: {describe(settings, space, queued)}\n")
     progress.flush()
 
-    shown: set[int] = set()
+    shown: set[int] = {row.number for row in snapshot(store, name).trials if row.finished} if args.resume else set()
 
     def on_snapshot(snap: SweepSnapshot) -> None:
         for row in snap.trials:
@@ -128,6 +154,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.store import SWEEP_ATTR
+    from hptune.core.sweeps import STOP_ATTR
 
     store = open_store(args.store)
     studies = store.studies()
@@ -139,13 +166,16 @@ def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "name": s["name"], "direction": s["direction"], "trials": s["trials"], "states": s["states"],
             "best_value": s["best_value"], "algorithm": settings.get("algorithm"),
             "objective": settings.get("objective"), "searched": sorted((meta.get("space") or {}).get("space", {})),
+            "stopped": bool(s["user_attrs"].get(STOP_ATTR)),
         })
     if args.json:
         out.write(to_json(rows) + "\n")
         return EXIT_OK
     out.write(f"{'study':<28} {'kind':<8} {'trials':>6}  {'states':<40} {'best':>8}  objective\n")
     for r in rows:
-        states = " ".join(f"{k.lower()} {v}" for k, v in sorted(r["states"].items()))
+        # a stopped sweep's queued points will not run unless it is resumed
+        named = {("NOT RUN" if k == "WAITING" and r["stopped"] else k): v for k, v in r["states"].items()}
+        states = " ".join(f"{k.lower()} {v}" for k, v in sorted(named.items()))
         best = "-" if r["best_value"] is None else f"{r['best_value']:.4f}"
         out.write(f"{r['name'][:28]:<28} {r['algorithm'] or 'runs':<8} {r['trials']:>6}  {states[:40]:<40} {best:>8}"
                   f"  {r['objective'] or '-'}\n")
