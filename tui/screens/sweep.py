@@ -43,6 +43,8 @@ class SweepScreen(Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "start", "Start", priority=True, tooltip="Start a sweep over the space on the left"),
         Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop the sweep; finished trials and the best stay"),
+        Binding("ctrl+u", "resume", "Resume", priority=True,
+                tooltip="Go on with the watched sweep: its unrun points run, its budget counts what is done"),
         Binding("ctrl+b", "use_best", "Use best", priority=True,
                 tooltip="Put the best trial's config in the main form"),
         Binding("ctrl+k", "importance", "Importance", priority=True, show=False,
@@ -91,6 +93,8 @@ class SweepScreen(Screen[None]):
                     yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
                     yield Button("Best ^b", id="use-best", compact=True, disabled=True,
                                  tooltip="Put the best trial's config in the main form")
+                    yield Button("Resume ^u", variant="primary", id="resume", compact=True, disabled=True,
+                                 tooltip="Go on with the watched sweep where it stopped")
                 with Horizontal(id="watch-row"):
                     yield Dropdown([], prompt="watch a sweep…", compact=True, id="watch")
             with Vertical(id="sweep-right"):
@@ -151,13 +155,19 @@ class SweepScreen(Screen[None]):
         self.query_one("#settings-error", Static).update(error or "")
         self.query_one("#start", Button).disabled = self.running or self.space is None or settings is None
         self.query_one("#stop", Button).disabled = not self.running
+        self.query_one("#resume", Button).disabled = not self._resumable()
         self.refresh_bindings()
+
+    def _resumable(self) -> bool:
+        return not self.running and self.snapshot is not None and self.snapshot.resumable
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
             return not self.query_one("#start", Button).disabled or None
         if action == "stop":
             return self.running or None
+        if action == "resume":
+            return self._resumable() or None
         if action == "use_best":
             return (self.snapshot is not None and self.snapshot.best is not None) or None
         return True
@@ -188,6 +198,30 @@ class SweepScreen(Screen[None]):
         start_sweep(store, name, space, settings)
         self.app.call_from_thread(self._list_sweeps)
         outcome = follow_sweep(store, name, settings.workers, stop=stop,
+                               on_snapshot=lambda snap: self.post_message(self.SnapshotRead(snap)))
+        failure = outcome.failure()
+        if failure is not None:
+            raise failure
+
+    @on(Button.Pressed, "#resume")
+    def action_resume(self) -> None:
+        if not self._resumable() or self.watching is None:
+            self.notify("Watch a stopped sweep to resume it.", severity="warning")
+            return
+        self.running = True
+        self.stop_event = threading.Event()
+        self._status(f"Resuming sweep [b]{self.watching}[/] …")
+        self._sync()
+        self._resume_sweep(self.watching, self.stop_event)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sweep")
+    def _resume_sweep(self, name: str, stop: threading.Event) -> None:
+        """The same runner as `hptune sweep --resume`: queue what is left, then start and follow the workers."""
+        from hptune.core.sweep_runner import follow_sweep, restart_sweep
+
+        store = self.app.store
+        resumed = restart_sweep(store, name)
+        outcome = follow_sweep(store, name, resumed.sweep.settings.workers, stop=stop,
                                on_snapshot=lambda snap: self.post_message(self.SnapshotRead(snap)))
         failure = outcome.failure()
         if failure is not None:
@@ -290,16 +324,30 @@ class SweepScreen(Screen[None]):
             curves.set_series([Series("train acc", xs, [e.accuracy for e in best.epochs]),
                                Series("val acc", xs, [e.val_accuracy for e in best.epochs])],
                               max_epoch=snap.sweep.space.max_epochs)
-        done = snap.count("COMPLETE", "PRUNED", "FAIL")
-        state = "running" if self.running or snap.count("RUNNING") else ("stopped" if snap.sweep.stopped else "idle")
-        best_text = f"best {settings.objective} {best.value:.4f} (trial {best.number})" if best else "no trial done yet"
-        self._status(
-            f"[b]{snap.sweep.name}[/] · {settings.algorithm}, pruner {settings.pruner} · {state} · {done} done,"
-            f" {snap.count('RUNNING')} running, {snap.count('WAITING')} queued, {snap.count('PRUNED')} pruned"
-            f" · {best_text}"
-        )
+        self._status(self._headline(snap))
         self.query_one("#use-best", Button).disabled = best is None
-        self.refresh_bindings()
+        self._sync()
+
+    def _headline(self, snap: SweepSnapshot) -> str:
+        """What the sweep is doing and how far it got; a stopped sweep's unrun points read "not run", and a
+        sweep that can go on says how."""
+        settings = snap.sweep.settings
+        best = snap.best
+        live = self.running or snap.count("RUNNING")
+        resumable = not live and snap.resumable
+        state = "running" if live else "stopped" if snap.sweep.stopped else "interrupted" if resumable else "idle"
+        cut = sum(t.finished and t.status in ("stopped", "interrupted") for t in snap.trials)
+        counts = [(snap.count("COMPLETE"), "complete"), (snap.count("PRUNED"), "pruned"),
+                  (snap.count("FAIL") - cut, "failed"), (cut, "stopped"), (snap.count("RUNNING"), "running"),
+                  (snap.count("WAITING"), "queued" if live or not resumable else "not run")]
+        shown = ", ".join(f"{n} {what}" for n, what in counts if n) or "no trials"
+        if best:
+            best_text = f"best {settings.objective} {best.value:.4f} (trial {best.number})"
+        else:
+            best_text = "no trial complete yet"
+        hint = " · [b]ctrl+u[/] resumes it" if resumable and not self.running else ""
+        return (f"[b]{snap.sweep.name}[/] · {settings.algorithm}, pruner {settings.pruner} · {state} · {shown}"
+                f" · {best_text}{hint}")
 
     def _show_scatters(self, snap: SweepSnapshot, searched: list[str]) -> None:
         box = self.query_one("#scatters", Horizontal)
