@@ -101,3 +101,38 @@ async def test_watch_a_sweep_that_ran_elsewhere_on_the_store(store, wait_for) ->
         assert editor.query_one("#values-hidden_units", Input).value == "8, 16"
         assert "elsewhere" in str(screen.query_one("#sweep-status", Static).render())
         assert not screen.query_one("#use-best", Button).disabled
+
+
+async def test_a_stopped_sweep_reads_not_run_and_resumes_from_the_screen(store, wait_for) -> None:
+    from hptune.core.sweeps import TrialEnded, request_stop
+
+    space = space_from_data({"space": {"hidden_units": [8, 16, 24]},
+                             "fixed": {"dataset": "mnist-5k", "hidden_layers": 1, "epochs": 1}})
+    create_sweep(store, "halted", space, SweepSettings(algorithm="grid"))
+    worker = SweepWorker(store, "halted")
+    worker.on_trial = lambda event: request_stop(store, "halted") if isinstance(event, TrialEnded) else None
+    worker.run()  # one trial, then the stop request ends it
+    assert [t.status for t in snapshot(store, "halted").trials] == ["completed", "not run", "not run"]
+
+    app = make_app(store, make_config(BASE))
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await _open(app, pilot)
+        resume = screen.query_one("#resume", Button)
+        assert resume.disabled  # nothing watched yet
+        watch = screen.query_one("#watch", Select)
+        await wait_for(pilot, lambda: any(str(v) == "halted" for _, v in watch._options), what="the study list")
+        watch.value = "halted"
+        table = screen.query_one(TrialTable)
+        await wait_for(pilot, lambda: table.row_count == 3, timeout=300, what="the watched trials")
+        status = str(screen.query_one("#sweep-status", Static).render())
+        assert "stopped · 1 complete, 2 not run" in status and "ctrl+u resumes it" in status, status
+        assert "queued" not in status and "not run" in str(table.get_cell("2", "state"))
+        assert not resume.disabled
+        await pilot.press("ctrl+u")
+        await wait_for(pilot, lambda: not screen.running and screen.snapshot is not None
+                       and screen.snapshot.count("COMPLETE") == 3, timeout=600,
+                       what="the two unrun points to complete after the resume")
+        snap = snapshot(store, "halted")
+        assert sorted(t.params["hidden_units"] for t in snap.trials) == [8, 16, 24] and len(snap.trials) == 3
+        assert not snap.sweep.stopped and not snap.resumable
+        assert resume.disabled and "resumes it" not in str(screen.query_one("#sweep-status", Static).render())
