@@ -16,6 +16,9 @@ from hptune.tui.widgets.plot import Plot
 
 __all__ = ["ImportanceChart"]
 
+#: Rows a horizontal bar chart needs besides one per bar: its top and bottom lines and the scale under them.
+BAR_CHART_FRAME = 3
+
 
 class _Bars(Plot):
     """The bars themselves."""
@@ -71,6 +74,8 @@ class ImportanceChart(Vertical):
                 width=0.6, marker="sd")
         plt.xlim(0, max(1e-9, max(values)) * 1.05)
         plt.xticks([round(i / 4 * max(values), 2) for i in range(5)])
+        # a row per bar plus the frame and the scale: on a short terminal two bars sharing a row hid one of them
+        bars.styles.height = len(names) + BAR_CHART_FRAME
         bars.display = True
         bars.refresh()
 

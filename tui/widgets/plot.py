@@ -1,17 +1,35 @@
-"""The base of every chart: a plotext plot that draws only finite points, with lines cropped, never wrapped."""
+"""The base of every chart: a plotext plot that draws only finite points, with lines cropped, never wrapped, and
+drawn the same in every process.
+
+plotext 5.3 (pinned in pyproject.toml) drops repeated points and tick labels with `list(set(...))`
+(`plotext._utility.no_duplicates`, used by `brush` for every series and for `xticks`/`yticks`). A set of tuples
+holding strings iterates in an order that changes with Python's per-process hash seed, so where two points or two
+tick labels share a cell, which one is drawn last, and shows, changed from one run to the next: the parallel
+chart's colours and the importance chart's labels at 80x24. It is replaced here, the one place that touches
+plotext's internals, by the same de-duplication keeping first-seen order (what plotext's own comment offers).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import plotext._utility as _plotext_utility
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot as PlotextFigure
 
-__all__ = ["FinitePlotext", "Plot"]
+__all__ = ["FinitePlotext", "Plot", "ordered_unique"]
+
+
+def ordered_unique(data: Iterable[Any]) -> list[Any]:
+    """The items of `data` without repeats, in the order they first appear."""
+    return list(dict.fromkeys(data))
+
+
+_plotext_utility.no_duplicates = ordered_unique
 
 
 def _drawable(value: Any) -> bool:
