@@ -105,6 +105,10 @@ class RunConfig(BaseModel):
     """How the training steps run. compiled: many steps per call in one compiled loop through Keras' stateless API
     (JAX backend; several times faster for small networks); keras: Keras' own model.fit, the reference path;
     auto: compiled where the backend has it, else keras."""
+    keep_model: bool = False
+    """Keep the trained weights as a Keras model file beside the store (`hptune export RUN` writes it out): the
+    final weights, or the best epoch's where early stopping restored them. A sweep keeps its best trials' models
+    whatever this says."""
     backend: Backend = "auto"
     """The Keras backend that trains: jax, tensorflow or torch (each must be installed); auto: $KERAS_BACKEND if
     set, else jax when installed (the fastest here), else tensorflow. Keras fixes its backend per process, so a
@@ -362,7 +366,7 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "Model": ("hidden_layers", "hidden_units", "activation", "dropout"),
     "Optimization": ("optimizer", "learning_rate", "momentum", "batch_size", "epochs", "patience", "seed", "repeats"),
     "Data": ("dataset", "validation_size", "train_fraction", "normalize"),
-    "Engine": ("engine", "backend"),
+    "Engine": ("engine", "backend", "keep_model"),
 }
 #: Fields the form does not show (a CLI flag and TOML files set them); the form keeps them as loaded.
 EXECUTION_FIELDS: tuple[str, ...] = ("steps_per_execution",)

@@ -49,6 +49,8 @@ def _changed(name: str, value: Any) -> str:
         return "normalized" if value else "raw pixels"
     if name == "dataset":
         return str(value)
+    if name == "keep_model":
+        return "model kept" if value else "model not kept"
     if isinstance(value, float):
         return f"{_SHORT.get(name, name)} {value:g}"
     return f"{_SHORT.get(name, name)} {value}"
@@ -74,6 +76,16 @@ def scores_line(outcome: RunOutcome) -> str | None:
     seconds = "-" if outcome.train_seconds is None else f"{outcome.train_seconds:.1f}s"
     return (f"test accuracy: {outcome.test_accuracy:.4f}  macro-F1: {f1}  train time: {seconds}"
             f"  best epoch: {outcome.best_epoch if outcome.best_epoch else '-'}")
+
+
+def model_line(outcome: RunOutcome) -> str:
+    """Whether the run kept its trained network, where, and how large it is."""
+    if not outcome.model_file:
+        return "model: not kept (train with --keep-model, or tick Keep model in the form, to keep it)"
+    from hptune.core.config import format_bytes
+
+    size = f"{format_bytes(outcome.model_bytes)}, " if outcome.model_bytes is not None else ""
+    return f"model: kept ({size}{outcome.model_file}); `hptune export {outcome.run_id} --out FILE.keras` writes it"
 
 
 def result_lines(outcome: RunOutcome) -> list[str]:

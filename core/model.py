@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hptune.core.backend import import_keras
 from hptune.core.config import NUM_CLASSES, RunConfig
+
+if TYPE_CHECKING:
+    from hptune.core.outcome import RunOutcome
 
 
 def build_optimizer(config: RunConfig) -> Any:
@@ -50,3 +54,48 @@ def build_model(config: RunConfig, image_shape: tuple[int, ...]) -> Any:
         ),
     )
     return model
+
+
+def load_kept_model(path: str | Path) -> Any:
+    """Open a model file hptune wrote, with Keras' safe mode on (no arbitrary code runs while it loads)."""
+    keras = import_keras()
+    return keras.models.load_model(path, safe_mode=True)
+
+
+def export_model(record: RunOutcome, out: str | Path) -> int:
+    """Write a run's kept model to `out` (a `.keras` file) once Keras has opened it in safe mode; returns its size.
+    The copy is written to a temporary file beside `out` and renamed, so `out` is never half-written."""
+    import os
+    import shutil
+    import tempfile
+
+    from hptune.core.backend import select_backend
+    from hptune.core.errors import InputError, StoreFailure
+
+    if not record.model_file:
+        raise InputError(f"run {record.run_id} kept no model: train it again with --keep-model (or tick Keep model"
+                         " in the form) to export it", field="run_id")
+    target = Path(out)
+    if target.suffix != ".keras":
+        raise InputError(f"--out: {out} should end in .keras (the Keras model format)", field="out")
+    source = Path(record.model_file)
+    if not source.is_file():
+        raise StoreFailure(f"run {record.run_id}: its model file {source} is missing (moved or deleted?)",
+                           file=str(source))
+    select_backend()  # a .keras file opens on any backend
+    try:
+        load_kept_model(source)
+    except Exception as err:  # noqa: BLE001 - whatever Keras raises, the file is not a model it will open safely
+        raise StoreFailure(f"run {record.run_id}: {source} is not a Keras model file that opens in safe mode"
+                           f" ({type(err).__name__}: {err})", file=str(source)) from None
+    if not target.parent.is_dir():
+        raise InputError(f"--out: the folder {target.parent} does not exist", field="out")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".keras", dir=target.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target.stat().st_size

@@ -53,6 +53,10 @@ class RunOutcome:
     finished_at: datetime | None = None
     #: The values a sweep sampled for this trial (empty for a single run).
     trial_params: dict[str, Any] = field(default_factory=dict)
+    #: The run's trained network as a Keras file, when it was kept (`keep_model`); None when none was.
+    model_file: str | None = None
+    #: The size of that file in bytes.
+    model_bytes: int | None = None
     #: Labels a writer attached to the run (`hptune_*` attributes: its repeat group, a lesson's step, ...).
     attrs: dict[str, Any] = field(default_factory=dict)
 

@@ -32,6 +32,7 @@ from hptune.core.outcome import json_safe, to_json
 from hptune.core.space import SearchSpace, SweepSettings
 from hptune.core.store import SWEEP_ATTR, Store, outcome_from_trial, process_attrs, redact, retry_callback
 from hptune.core.store._optuna import trial_id
+from hptune.core.store.models import discard_model
 from hptune.core.store.repair import mark_dead_runs
 
 log = logging.getLogger(__name__)
@@ -588,7 +589,9 @@ class SweepWorker:
                           "invalid", f"invalid point: {err}", 0)
                 return
             metric = "val_loss" if sweep.settings.objective == "val_loss" else "val_accuracy"
-            recorder = self.store.recorder(study=self.name, trial=trial, metric=metric)
+            # every trial saves its network; the recorder keeps it when the sweep's config asks for every model,
+            # else the worker keeps it only for a trial that is the best so far when it finishes
+            recorder = self.store.recorder(study=self.name, trial=trial, metric=metric, keep_model=config.keep_model)
             run_stop = threading.Event()
             pruned_at: list[int] = []
             use_pruner = sweep.settings.pruner != "none"
@@ -615,7 +618,7 @@ class SweepWorker:
                         log.warning("could not read the sweep's stop flag: %s", _first_line(err))
 
             try:
-                result = train(config, on_event=on_event, stop=run_stop, record=record)
+                result = train(config, on_event=on_event, stop=run_stop, record=record, keep_model=True)
             except (ConfigError, DatasetError) as err:
                 self._end(study, trial, number, values, TrialState.FAIL, None, "failed", str(err), 0)
                 if isinstance(err, DatasetError):
@@ -633,6 +636,8 @@ class SweepWorker:
             # The store went away mid-trial (a database restart, say): once it is back, run the same point once
             # more, as for a dead worker, so a passing outage loses no point of the sweep.
             epochs = len(result.epochs) if result is not None else 0
+            if result is not None and not config.keep_model:
+                discard_model(result.model_file)
             if self._end(study, trial, number, values, TrialState.FAIL, None, "failed",
                          f"the store went away during the trial ({_first_line(store_lost[0])})", epochs):
                 def retry() -> None:
@@ -642,7 +647,19 @@ class SweepWorker:
                 self._patiently(retry)
             return
         assert result is not None
+        saved = None if config.keep_model else result.model_file
+        try:
+            self._conclude(study, sweep, trial, number, values, config, result, run_stop, pruned_at, recorder)
+        finally:
+            if saved is not None and result.model_file == saved:  # not kept: the temporary file goes
+                discard_model(saved)
 
+    def _conclude(self, study: Any, sweep: Sweep, trial: Any, number: int, values: dict[str, Any], config: Any,
+                  result: Any, run_stop: threading.Event, pruned_at: list[int], recorder: Any) -> None:
+        import optuna
+
+        TrialState = optuna.trial.TrialState
+        trial_id = trial._trial_id
         epochs = len(result.epochs)
         scores: list[float | None] = []
         if not pruned_at and result.status in ("completed", "early-stopped"):
@@ -657,9 +674,24 @@ class SweepWorker:
             if value is None:
                 self._end(study, trial, number, values, TrialState.FAIL, None, "failed", "no objective value", epochs)
             else:
+                if result.model_file and not config.keep_model and self._best_so_far(sweep, value):
+                    self._patiently(lambda: recorder.keep(result))
                 self._end(study, trial, number, values, TrialState.COMPLETE, value, result.status, None, epochs)
         else:  # stopped by the user, diverged or failed: the run's own status and message are already saved
             self._end(study, trial, number, values, TrialState.FAIL, None, result.status, result.message, epochs)
+
+    def _best_so_far(self, sweep: Sweep, value: float) -> bool:
+        """No finished trial of the sweep scored better: this trial's model is kept (a sweep keeps the model of
+        every trial that was its best when it finished, so the best trial's is always among them)."""
+        import optuna
+
+        with self.store._lock:
+            done = self.store.storage.get_all_trials(sweep.study_id, deepcopy=False,
+                                                     states=(optuna.trial.TrialState.COMPLETE,))
+        scores = [t.value for t in done if t.value is not None and math.isfinite(t.value)]
+        if not scores:
+            return True
+        return value >= max(scores) if sweep.settings.direction == "maximize" else value <= min(scores)
 
     def _more_seeds(self, config: Any, number: int, trial_id: int, stop: threading.Event,
                     objective: str) -> list[float | None]:

@@ -127,6 +127,22 @@ def _make_bridge(keras: Any, emit: EventSink, stop: threading.Event, epochs: int
     return Bridge()
 
 
+def save_model(model: Any) -> str:
+    """The trained network, with the weights that were scored on the test set, as a Keras file in the temporary
+    folder (the store's recorder moves it beside the store)."""
+    import os
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="hptune-model-", suffix=".keras")
+    os.close(handle)
+    try:
+        model.save(path)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
 def choose_engine(choice: str, backend: str) -> str:
     """The engine a config's `engine` means on `backend`: compiled where the backend has it, else model.fit."""
     if choice == "auto":
@@ -167,10 +183,14 @@ def _fit_keras(keras: Any, model: Any, config: RunConfig, data: Any, emit: Event
 
 
 def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
-          *, record: EventSink | None = None) -> RunOutcome:
+          *, record: EventSink | None = None, keep_model: bool | None = None) -> RunOutcome:
     """Train one network. `record` (a store's recorder) sees every event before `on_event` does, so an epoch is
-    saved before any screen shows it; if saving fails the run fails rather than going on unsaved."""
+    saved before any screen shows it; if saving fails the run fails rather than going on unsaved.
+
+    With `keep_model` (default: the config's), the trained network is saved as a Keras file in the temporary
+    folder and named in the outcome's `model_file`; the recorder moves it beside the store."""
     stop = stop or threading.Event()
+    keep_model = config.keep_model if keep_model is None else keep_model
 
     def emit(event: Event) -> None:
         if record is not None:
@@ -237,6 +257,8 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
                 result.val_macro_f1 = score_predictions(data.y_val, val_predicted)[1]
                 wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]
                 result.mistakes = tuple((int(i), int(data.y_test[i]), int(predicted[i])) for i in wrong)
+                if keep_model:
+                    result.model_file = save_model(model)
     except Exception as err:  # noqa: BLE001 - a failed run is a result to keep and show, not a crash
         log.debug("run failed", exc_info=True)
         result.status, result.message = "failed", f"{type(err).__name__}: {err}"

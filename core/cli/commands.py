@@ -1,6 +1,6 @@
-"""The run commands: `run` trains one network headless, `runs` lists the stored runs, `show` shows one, `presets`
-lists the presets. Errors are raised (the core's HptuneError family) and turned into a message and an exit code
-by `main`.
+"""The run commands: `run` trains one network headless, `runs` lists the stored runs, `show` shows one, `export`
+writes a run's kept model, `presets` lists the presets. Errors are raised (the core's HptuneError family) and
+turned into a message and an exit code by `main`.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any, TextIO
 from hptune.core.cli.output import runs_table
 from hptune.core.cli.parser import config_from_args
 from hptune.core.cli.progress import RunPrinter
-from hptune.core.config import PRESET_HELP, PRESETS, RunConfig
+from hptune.core.config import PRESET_HELP, PRESETS, RunConfig, format_bytes
 from hptune.core.errors import EXIT_DIVERGED, EXIT_ERROR, EXIT_OK, InputError
-from hptune.core.labels import epoch_line, result_lines
+from hptune.core.labels import epoch_line, model_line, result_lines
 from hptune.core.outcome import to_json
 
-__all__ = ["cmd_presets", "cmd_run", "cmd_runs", "cmd_show", "ctrl_c_stops", "open_store"]
+__all__ = ["cmd_export", "cmd_presets", "cmd_run", "cmd_runs", "cmd_show", "ctrl_c_stops", "open_store"]
 
 
 def open_store(location: str | None, err: TextIO | None = None, *, write: bool = False) -> Any:
@@ -115,6 +115,21 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(epoch_line(e, record.config.epochs) + "\n")
     for line in result_lines(record)[1:]:  # the status is in the first line already
         out.write(line + "\n")
+    out.write(model_line(record) + "\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Write a run's kept model to --out, after Keras has opened it in safe mode."""
+    from hptune.core.model import export_model
+
+    store = open_store(args.store)
+    try:
+        record = store.get(args.run_id)
+    except KeyError as e:
+        raise InputError(str(e.args[0]), field="run_id") from None
+    size = export_model(record, args.out)
+    out.write(f"run {record.run_id}: model written to {args.out} ({format_bytes(size)})\n")
     return EXIT_OK
 
 

@@ -95,6 +95,8 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
                         help="feed raw 0-255 pixels as the tutorial did (default: scale to [0, 1])")
     parser.add_argument("--normalize", dest="normalize", action="store_const", const=True,
                         help="scale pixels to [0, 1] (the default; overrides a preset's raw pixels)")
+    parser.add_argument("--keep-model", dest="keep_model", action="store_const", const=True, default=None,
+                        help="keep the trained network beside the store (`hptune export RUN --out FILE.keras`)")
     parser.add_argument("--store", metavar="URL", help="journal file or Optuna storage URL (default: $HPTUNE_STORE)")
 
 
@@ -106,6 +108,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         values["dataset"] = args.dataset
     if getattr(args, "normalize", None) is not None:
         values["normalize"] = args.normalize
+    if getattr(args, "keep_model", None) is not None:
+        values["keep_model"] = args.keep_model
     if getattr(args, "config", None):
         return load_config(args.config, overrides=values, preset=args.preset)
     return make_config(values, preset=getattr(args, "preset", None))
@@ -136,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run_id", type=_number(int), metavar="RUN_ID")
     show.add_argument("--store", metavar="URL")
     show.add_argument("--json", action="store_true")
+
+    export = sub.add_parser("export", help="write a run's kept model as a Keras file (runs trained with --keep-model)")
+    export.add_argument("run_id", type=_number(int), metavar="RUN_ID")
+    export.add_argument("--out", metavar="FILE.keras", required=True, help="where to write the model")
+    export.add_argument("--store", metavar="URL")
 
     presets = sub.add_parser("presets", help="list the presets")
     presets.add_argument("--json", action="store_true")

@@ -109,13 +109,13 @@ class Store:
             return optuna.create_study(study_name=name, storage=self.storage, direction=direction, load_if_exists=True)
 
     def recorder(self, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy",
-                 attrs: dict[str, Any] | None = None) -> Recorder:
+                 attrs: dict[str, Any] | None = None, keep_model: bool = True) -> Recorder:
         """A Recorder for one run. The first run through this handle opens the store for writing (checked and
         repaired, before anything trains); later runs find it open. A sweep's trial belongs to a worker, which
         has opened it already."""
         if trial is None:
             self.ensure_open_for_writing()
-        return Recorder(self, study, trial, metric, attrs)
+        return Recorder(self, study, trial, metric, attrs, keep_model)
 
     def delete_run(self, run_id: int) -> None:
         """Forget a run. Optuna cannot delete single trials, so the run is hidden by a mark on its study."""

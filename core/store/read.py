@@ -147,6 +147,8 @@ def outcome_from_trial(study: str, trial: Any, run_id: int) -> RunOutcome:
         finished_at=trial.datetime_complete,
         trial_params=dict(trial.params),
         attrs={k: v for k, v in attrs.items() if k.startswith("hptune_")},
+        model_file=attrs.get("model_path"),
+        model_bytes=attrs.get("model_bytes"),
     )
 
 

@@ -45,8 +45,11 @@ class Recorder:
     """
 
     def __init__(self, store: Store, study: str = RUNS_STUDY, trial: Any = None, metric: str = "val_accuracy",
-                 attrs: dict[str, Any] | None = None) -> None:
+                 attrs: dict[str, Any] | None = None, keep_model: bool = True) -> None:
         self.store = store
+        #: Move a model file the trainer saved into the store's models folder; a sweep leaves it to its worker,
+        #: which keeps only a best trial's.
+        self.keep_model = keep_model
         #: Extra user attributes written with the run when it starts (e.g. the repeat group it belongs to).
         self.attrs = dict(attrs or {})
         #: The per-epoch metric written as the trial's intermediate value (what a pruner compares).
@@ -111,6 +114,19 @@ class Recorder:
         elif isinstance(event, RunFinished):
             self.finish(event.outcome)
 
+    def keep(self, outcome: RunOutcome) -> None:
+        """Put the run's saved model file in its place beside the store and record where and how large it is."""
+        from hptune.core.store.models import adopt_model
+
+        assert outcome.model_file is not None and self.run_id is not None
+        try:
+            path, size = adopt_model(self.store, self.study_name, self.run_id, outcome.model_file)
+        except OSError as err:
+            raise StoreError(f"store {self.store.display}: could not keep the run's model ({err})") from err
+        outcome.model_file, outcome.model_bytes = str(path), size
+        self._set("model_path", str(path))
+        self._set("model_bytes", size)
+
     def finish(self, outcome: RunOutcome) -> None:
         """Write the outcome and, for a run of its own, end the trial. The outcome gets its run id here: the
         store names the run, and every front end after the recorder sees that name."""
@@ -129,6 +145,8 @@ class Recorder:
             "mistakes": [list(m) for m in outcome.mistakes],
             "status": outcome.status,
         }
+        if outcome.model_file and self.keep_model:
+            self.keep(outcome)
         for key, value in results.items():
             self._set(key, value)
         if not self.owns_trial:

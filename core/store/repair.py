@@ -28,7 +28,7 @@ log = logging.getLogger("hptune.core.store")
 #: User attributes a run writes; a retry starts without them (its own run writes them afresh).
 _RUN_ATTRS = re.compile(
     r"^(epoch_\d+|config|dataset|n_params|device|backend|host|pid|proc_start|heartbeat|status|message|test_accuracy"
-    r"|test_macro_f1|val_macro_f1|train_seconds|best_epoch|diagnosis|confusion|mistakes)$"
+    r"|test_macro_f1|val_macro_f1|train_seconds|best_epoch|diagnosis|confusion|mistakes|model_path|model_bytes)$"
 )
 
 

@@ -139,3 +139,32 @@ def test_resume_refuses_what_it_cannot_continue(tmp_path: Path) -> None:
         assert "Traceback" not in line
     assert "not a sweep" in hptune("sweep", "--resume", "plain", store=location).stderr
     assert Path(location).read_bytes() == before  # refused before anything was written
+
+
+def test_a_sweep_keeps_the_model_of_each_trial_that_was_best_when_it_finished(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    location = str(tmp_path / "s.journal")
+    store = Store(location)
+    space = space_from_data({"space": {"hidden_units": [32, 8, 4], "learning_rate": [0.01, 0.0001]},
+                             "fixed": {"dataset": "mnist-5k", "hidden_layers": 1, "epochs": 1}})
+    create_sweep(store, "kept", space, SweepSettings(algorithm="grid"))
+    SweepWorker(store, "kept").run()
+    snap = snapshot(Store(location), "kept")
+    runs = {r.number: r for r in Store(location).runs(study="kept")}
+    assert len(runs) == 6 and all(t.state == "COMPLETE" for t in snap.trials)
+    best_so_far = -1.0
+    for trial in snap.trials:  # one worker: trials finished in number order
+        kept = runs[trial.number].model_file
+        assert (kept is not None) == (trial.value >= best_so_far), (trial.number, trial.value, best_so_far)
+        best_so_far = max(best_so_far, trial.value)
+        if kept:
+            assert Path(kept) == tmp_path / "s.journal.models" / "kept" / f"{trial.run_id}.keras"
+            assert Path(kept).stat().st_size == runs[trial.number].model_bytes
+    assert runs[snap.best.number].model_file is not None
+    assert sum(r.model_file is not None for r in runs.values()) < 6  # the worse points' networks were not kept
+    assert list(scratch.iterdir()) == []  # nor left in the temporary folder

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from hptune.core.config import format_bytes
 from hptune.core.labels import config_label
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import OpenRun
@@ -53,8 +54,14 @@ class RunDetailScreen(Screen[None]):
             return
         r = self.record
         self.sub_title = f"run {r.run_id}"
+        if r.model_file:
+            size = f", {format_bytes(r.model_bytes)}" if r.model_bytes is not None else ""
+            kept = f"model kept{size}: hptune export {r.run_id} --out FILE.keras"
+        else:
+            kept = "no model kept (tick Keep model in the form to keep one)"
         self.query_one("#detail-title", Static).update(
             f"[b]Run {r.run_id}[/] · {escape(config_label(r.config))} · {len(r.epochs)}/{r.config.epochs} epochs"
+            f"\n[$text-muted]{escape(kept)}[/]"
         )
         self.query_one(ConfusionMatrix).show(r.confusion)
         self.query_one(ResultsPanel).show(r)

@@ -50,7 +50,10 @@ FIELD_LABELS: dict[str, str] = {
     "normalize": "Normalize",
     "engine": "Engine",
     "backend": "Backend",
+    "keep_model": "Keep model",
 }
+#: Yes/no fields, with the words beside their box.
+_CHECKBOXES = {"normalize": "0-1 scale", "keep_model": "save weights"}
 _SELECTS = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS, "engine": ENGINES, "backend": BACKENDS}
 _PLACEHOLDERS = {"hidden_units": "100 or 128,64", "patience": "off", "validation_size": "auto, 5000 or 0.2"}
 #: Config keys the form does not show; they are carried over from the loaded config unchanged.
@@ -115,8 +118,8 @@ class HyperparamForm(VerticalScroll):
             if name in _SELECTS:
                 yield Dropdown([(v, v) for v in _SELECTS[name]], value=value, allow_blank=False, compact=True,
                              id=f"field-{name}", tooltip=field_help(name))
-            elif name == "normalize":
-                yield Checkbox("0-1 scale", value=bool(value), compact=True, id=f"field-{name}",
+            elif name in _CHECKBOXES:
+                yield Checkbox(_CHECKBOXES[name], value=bool(value), compact=True, id=f"field-{name}",
                                tooltip=field_help(name))
             else:
                 suggester = SuggestFromList(list(NAMES), case_sensitive=False) if name == "dataset" else None
