@@ -117,3 +117,25 @@ async def test_a_bad_dataset_path_fails_in_a_dialog_not_a_crash(wait_for, store,
         assert "Dataset problem" in str(app.screen.query_one("#dialog-title", Static).render())
         await pilot.press("escape")
         assert app.screen is screen
+
+
+async def test_the_keep_model_switch_keeps_the_network_and_the_detail_says_so(wait_for, store) -> None:
+    from textual.widgets import Checkbox
+
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 1, "hidden_units": 16}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        switch = screen.query_one("#field-keep_model", Checkbox)
+        assert switch.value is False
+        switch.value = True
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not screen.running, what="the run to finish")
+        [record] = store.runs()
+        assert record.config.keep_model and record.model_file is not None
+        assert record.model_file.endswith(f"runs.journal.models/runs/{record.run_id}.keras")
+        assert record.model_bytes and record.model_bytes > 0
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        title = _text(app.screen.query_one("#detail-title", Static))
+        assert f"model kept, {record.model_bytes / 1024:.1f} KiB: hptune export {record.run_id}" in title
