@@ -65,12 +65,9 @@ def load_kept_model(path: str | Path) -> Any:
 def export_model(record: RunOutcome, out: str | Path) -> int:
     """Write a run's kept model to `out` (a `.keras` file) once Keras has opened it in safe mode; returns its size.
     The copy is written to a temporary file beside `out` and renamed, so `out` is never half-written."""
-    import os
-    import shutil
-    import tempfile
-
     from hptune.core.backend import select_backend
     from hptune.core.errors import InputError, StoreFailure
+    from hptune.core.store.models import write_atomically
 
     if not record.model_file:
         raise InputError(f"run {record.run_id} kept no model: train it again with --keep-model (or tick Keep model"
@@ -90,12 +87,5 @@ def export_model(record: RunOutcome, out: str | Path) -> int:
                            f" ({type(err).__name__}: {err})", file=str(source)) from None
     if not target.parent.is_dir():
         raise InputError(f"--out: the folder {target.parent} does not exist", field="out")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".keras", dir=target.parent)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(source, target)
     return target.stat().st_size

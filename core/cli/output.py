@@ -74,7 +74,9 @@ def trial_line(row: TrialRow, snap: SweepSnapshot, done: int) -> str:
 def summary_lines(snap: SweepSnapshot, seconds: float) -> list[str]:
     counts = ", ".join(f"{snap.count(s)} {s.lower()}" for s in ("COMPLETE", "PRUNED", "FAIL") if snap.count(s))
     lines = [f"done in {seconds:.0f}s: {counts or 'no trials finished'}"
-             + (f"; {snap.count('WAITING')} left queued" if snap.count("WAITING") else "")]
+             + (f"; {snap.count('WAITING')} not run" if snap.count("WAITING") else "")]
+    if snap.resumable:
+        lines.append(f"to go on: hptune sweep --resume {snap.sweep.name}")
     best = snap.best
     if best is not None:
         lines.append(f"best: trial {best.number} (run {best.run_id}) {snap.sweep.settings.objective} {best.value:.4f}"

@@ -60,7 +60,8 @@ def _resume(args: argparse.Namespace, store: Any, progress: TextIO) -> tuple[str
     resumed = restart_sweep(store, args.resume, trials=args.trials, timeout=args.timeout, workers=args.workers)
     sweep = resumed.sweep
     to_run = resumed.waiting + resumed.queued
-    progress.write(f"sweep {sweep.name} in {store.display} resumed: {resumed.done} trials done, {to_run} to run;"
+    done = f"{resumed.done} trial{'s' if resumed.done != 1 else ''} done"
+    progress.write(f"sweep {sweep.name} in {store.display} resumed: {done}, {to_run} to run;"
                    f" {describe(sweep.settings, sweep.space, resumed.done + to_run)}\n")
     return sweep.name, sweep.settings
 

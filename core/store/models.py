@@ -21,7 +21,7 @@ from hptune.core.store.location import default_store_path, is_url
 if TYPE_CHECKING:
     from hptune.core.store import Store
 
-__all__ = ["MODEL_SUFFIX", "adopt_model", "discard_model", "model_path", "models_root"]
+__all__ = ["MODEL_SUFFIX", "adopt_model", "discard_model", "model_path", "models_root", "write_atomically"]
 
 MODEL_SUFFIX = ".keras"
 
@@ -47,16 +47,25 @@ def adopt_model(store: Store, study: str, run_id: int, source: str | Path) -> tu
     sees either no file or the whole of it. Returns its path and size."""
     target = model_path(store, study, run_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{run_id}-", suffix=MODEL_SUFFIX, dir=target.parent)
+    write_atomically(source, target)
+    discard_model(source)
+    return target, target.stat().st_size
+
+
+def write_atomically(source: str | Path, target: Path) -> None:
+    """Copy `source` to `target` through a temporary file in the same folder and a rename, with the permissions
+    a new file gets (the temporary file's own are private)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
     os.close(handle)
     try:
         shutil.copyfile(source, temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    discard_model(source)
-    return target, target.stat().st_size
 
 
 def discard_model(source: str | Path | None) -> None:

@@ -97,7 +97,7 @@ def test_a_grid_sweep_stopped_mid_trial_resumes_with_every_point_run_once(tmp_pa
 
     done = hptune("sweep", "--resume", "grid", "--json", store=location)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "resumed: 1 trials done, 3 to run" in done.stdout.splitlines()[0] + done.stderr
+    assert "resumed: 1 trial done, 3 to run" in done.stdout.splitlines()[0] + done.stderr
     trials = json.loads(done.stdout.strip().splitlines()[-1])["trials"]
     complete = [t for t in trials if t["state"] == "COMPLETE"]
     points = [(t["params"]["hidden_units"], t["params"]["learning_rate"]) for t in complete]
