@@ -63,3 +63,47 @@ def test_importance_screen(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
 
     app = make_app(store, make_config({"dataset": "digits"}))
     assert snap_compare(app, terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_sweep_screen_on_a_stopped_sweep(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size) -> None:
+    """The recorded 24-trial search, stopped with two budgeted trials never run: they read "not run", and the
+    header offers Resume."""
+    from textual.widgets import Select
+
+    from hptune.core.store import Store
+    from hptune.core.sweeps import request_stop, snapshot
+    from hptune.tui.screens.sweep import SweepScreen
+    from hptune.tui.widgets.trial_table import TrialTable
+
+    shutil.copy(SWEEP_JOURNAL, tmp_path / "sweep.journal")
+    monkeypatch.chdir(tmp_path)
+    store = Store("sweep.journal")
+    store.study("digits-search").enqueue_trial({})
+    store.study("digits-search").enqueue_trial({})
+    request_stop(store, "digits-search")
+    assert [t.status for t in snapshot(store, "digits-search").trials[-2:]] == ["not run", "not run"]
+
+    async def watch(pilot) -> None:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, SweepScreen)
+        select = screen.query_one("#watch", Select)
+        for _ in range(600):
+            if any(str(v) == "digits-search" for _, v in select._options):
+                break
+            await pilot.pause(0.05)
+        select.value = "digits-search"
+        table = screen.query_one(TrialTable)
+        for _ in range(600):
+            if table.row_count == 26 and not screen.query_one("#resume").disabled:
+                break
+            await pilot.pause(0.05)
+        table.move_cursor(row=table.row_count - 1, column=0, animate=False)  # the two rows that never ran
+        await _settle(pilot)
+        await pilot.pause(0.3)
+        await _settle(pilot)
+
+    app = make_app(store, make_config({"dataset": "digits"}))
+    assert snap_compare(app, terminal_size=size, run_before=watch)
