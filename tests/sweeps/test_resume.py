@@ -168,3 +168,30 @@ def test_a_sweep_keeps_the_model_of_each_trial_that_was_best_when_it_finished(tm
     assert runs[snap.best.number].model_file is not None
     assert sum(r.model_file is not None for r in runs.values()) < 6  # the worse points' networks were not kept
     assert list(scratch.iterdir()) == []  # nor left in the temporary folder
+
+
+def test_a_resumed_time_budget_counts_the_time_already_spent(tmp_path: Path) -> None:
+    import time
+
+    from hptune.core.store import SWEEP_ATTR
+    from hptune.core.sweeps import load_sweep, resume_sweep
+
+    store = Store(str(tmp_path / "s.journal"))
+    space = space_from_data({"space": {"hidden_units": [8, 16]}, "fixed": {"dataset": "mnist-5k", "epochs": 1}})
+    create_sweep(store, "timed", space, SweepSettings(algorithm="random", timeout=60))
+    study_id = store.storage.get_study_id_from_name("timed")
+    meta = store.storage.get_study_user_attrs(study_id)[SWEEP_ATTR]
+    store.storage.set_study_user_attr(study_id, SWEEP_ATTR, {**meta, "created": time.time() - 50})
+    finished = optuna.trial.create_trial(params={"hidden_units": "8"}, value=0.5, distributions={
+        "hidden_units": optuna.distributions.CategoricalDistribution(["8", "16"])})
+    store.study("timed").add_trial(finished)  # a trial that ended 50 s into the sweep
+    request_stop(store, "timed")
+
+    resumed = resume_sweep(store, "timed")
+    assert resumed.done == 1 and resumed.queued == 0 and not resumed.sweep.stopped
+    assert resumed.sweep.deadline == pytest.approx(time.time() + 10, abs=3)  # 60 s budget, 50 s spent
+
+    request_stop(store, "timed")
+    resume_sweep(store, "timed", timeout=30)  # a new time budget starts afresh
+    sweep = load_sweep(store, "timed")
+    assert sweep.deadline == pytest.approx(time.time() + 30, abs=3) and sweep.settings.timeout == 30
