@@ -50,7 +50,7 @@ def _changed(name: str, value: Any) -> str:
     if name == "dataset":
         return str(value)
     if name == "keep_model":
-        return "model kept" if value else "model not kept"
+        return "keep model" if value else "no kept model"
     if isinstance(value, float):
         return f"{_SHORT.get(name, name)} {value:g}"
     return f"{_SHORT.get(name, name)} {value}"
