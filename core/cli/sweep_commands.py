@@ -153,6 +153,23 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _sweep_states(store: Any, name: str) -> dict[str, int]:
+    """A sweep's trials counted as its screen counts them: a trial stopped or cut off mid-way is "stopped" or
+    "interrupted" rather than failed (a dead worker's too, though nothing has written that down yet), and a stopped
+    sweep's queued points, which will not run unless it is resumed, "not run"."""
+    counts: dict[str, int] = {}
+    snap = snapshot(store, name)
+    for row in snap.trials:
+        if row.state == "FAIL" and row.status in ("stopped", "interrupted"):
+            key = row.status.upper()
+        elif row.state == "WAITING" and snap.sweep.stopped:
+            key = "NOT RUN"
+        else:
+            key = row.state
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from hptune.core.store import SWEEP_ATTR
     from hptune.core.sweeps import STOP_ATTR
@@ -174,8 +191,7 @@ def cmd_studies(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     out.write(f"{'study':<28} {'kind':<8} {'trials':>6}  {'states':<40} {'best':>8}  objective\n")
     for r in rows:
-        # a stopped sweep's queued points will not run unless it is resumed
-        named = {("NOT RUN" if k == "WAITING" and r["stopped"] else k): v for k, v in r["states"].items()}
+        named = _sweep_states(store, r["name"]) if r["algorithm"] else r["states"]
         states = " ".join(f"{k.lower()} {v}" for k, v in sorted(named.items()))
         best = "-" if r["best_value"] is None else f"{r['best_value']:.4f}"
         out.write(f"{r['name'][:28]:<28} {r['algorithm'] or 'runs':<8} {r['trials']:>6}  {states[:40]:<40} {best:>8}"

@@ -93,7 +93,7 @@ def test_a_grid_sweep_stopped_mid_trial_resumes_with_every_point_run_once(tmp_pa
     assert [(t.state, t.status) for t in stopped.trials] == [
         ("COMPLETE", "completed"), ("FAIL", "stopped"), ("WAITING", "not run"), ("WAITING", "not run")]
     studies = hptune("studies", store=location)
-    assert "not run 2" in studies.stdout and "waiting" not in studies.stdout
+    assert "complete 1 not run 2 stopped 1" in studies.stdout and "waiting" not in studies.stdout
 
     done = hptune("sweep", "--resume", "grid", "--json", store=location)
     assert done.returncode == 0, done.stderr[-3000:]
