@@ -103,3 +103,15 @@ def test_export_wants_a_keras_file_name(tmp_path: Path, private_tmp: Path) -> No
     Path(record.model_file).unlink()
     code, _, err = run_cli("export", str(record.run_id), "--out", str(tmp_path / "m.keras"), "--store", location)
     assert code == 1 and "is missing" in err and record.model_file in err
+
+
+def test_where_models_live_for_a_journal_and_for_a_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hptune.core.store.models import models_root
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert models_root("/srv/team/runs.journal") == Path("/srv/team/runs.journal.models")
+    url = "postgresql+psycopg://alice:s3cret@db.example/hptune_runs"
+    root = models_root(url)
+    assert root.parent == tmp_path / "data" / "hptune" / "models"
+    assert root.name.startswith("hptune_runs-") and "s3cret" not in str(root)
+    assert models_root(url.replace("hptune_runs", "other")) != root  # one folder per database
