@@ -214,6 +214,12 @@ class Store:
         return self._reading(lambda: read_annotations(self.storage.get_all_studies()))
 
     # --- reading ------------------------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Bring the read index up to the journal now (a front end does this in the background at start, so the
+        first read the user asks for finds it ready); a damaged journal raises StoreError here."""
+        if self.index is not None:
+            self._reading(self._indexed)
+
     def studies(self) -> list[dict[str, Any]]:
         """Every study with its trial counts by state, its best value and its user attributes."""
         from hptune.core.store._optuna import study_id

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -39,7 +39,12 @@ class HistoryScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="history")
         self.records: list[Any] = []
+        #: Every stored run as last read (the filter picks from these without reading the store again).
+        self.all_records: list[Any] = []
+        self.notes: Any = None
         self.filter_text = ""
+        #: The runs have been read (False while the store is being read in the background).
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -53,7 +58,7 @@ class HistoryScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_resize(self) -> None:
-        if self.table.compact != (self.app.size.width < 100):
+        if self.loaded and self.table.compact != (self.app.size.width < 100):
             self.table.set_records(self.records)
 
     def on_mount(self) -> None:
@@ -66,16 +71,38 @@ class HistoryScreen(Screen[None]):
         return self.query_one(RunTable)
 
     def action_reload(self) -> None:
+        """Read the runs again, in the background: the screen says so until they are in."""
+        self.loaded = False
+        self.table.border_title = "Runs · loading…"
+        self._status("loading runs…")
+        self._read_runs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history-read")
+    def _read_runs(self) -> None:
+        store = self.app.store
         try:
-            self.records = self.app.store.runs()
-            if self.filter_text:
-                self.records = filter_records(self.records, self.filter_text, self.app.store.annotations())
+            records, notes, error = store.runs(), store.annotations(), None
         except StoreError as err:
-            self.records = []
-            self.notify(str(err), severity="error", timeout=10)
+            records, notes, error = [], None, err
+        self.app.call_from_thread(self._runs_read, records, notes, error)
+
+    def _runs_read(self, records: list[Any], notes: Any, error: StoreError | None) -> None:
+        if error is not None:
+            self.notify(str(error), severity="error", timeout=10)
+        self.all_records, self.notes = records, notes
+        self.loaded = True
+        self._show()
+
+    def _show(self) -> None:
+        """The runs the filter picks, in the table."""
+        self.records = self.all_records
+        if self.filter_text:
+            self.records = filter_records(self.all_records, self.filter_text, self.notes)
         self.table.set_records(self.records)
-        if not self.records:
+        if not self.all_records:
             self._status("No runs stored yet: train one on the main screen (escape, then ctrl+r).")
+        elif self.filter_text:
+            self._status(f"{len(self.records)} run(s) match {self.filter_text} (/ to change, empty to show all)")
         else:
             self._status_selection()
         self._redraw()
@@ -170,9 +197,8 @@ class HistoryScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is not None:
                 self.filter_text = text
-                self.action_reload()
-                if text:
-                    self._status(f"{len(self.records)} run(s) match {text} (/ to change, empty to show all)")
+                if self.loaded:
+                    self._show()
 
         self.app.push_screen(FilterDialog(self.filter_text), done)
 
@@ -188,6 +214,7 @@ class HistoryScreen(Screen[None]):
             if edit is not None:
                 self.app.store.set_note(edit.note, run_id=record.run_id)
                 self.app.store.set_tags(edit.tags, run_id=record.run_id)
+                self.notes = self.app.store.annotations()  # what a tag: filter reads from now on
                 self.notify(f"Run {record.run_id}: note and tags saved.")
 
         title = f"Run {record.run_id} · {config_label(record.config)}"
@@ -203,7 +230,7 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(DiffScreen(*self.table.selected))
 
     def action_export(self) -> None:
-        records = [self.table.records[int(key.value)] for key in self.table.rows]
+        records = list(self.table.ordered)
         folder = Path(self.app.export_dir)
         path = folder / f"hptune-runs-{datetime.now():%Y%m%d-%H%M%S}.csv"
         try:
