@@ -254,19 +254,27 @@ class Store:
 
         return self._reading(read)
 
-    def runs(self, study: str | None = None) -> list[RunOutcome]:
-        """Every stored run, oldest first; a run whose process died reads as interrupted."""
+    def runs(self, study: str | None = None, *, light: bool = False, newest: int | None = None) -> list[RunOutcome]:
+        """Every stored run, oldest first; a run whose process died reads as interrupted.
+
+        `light` is for lists (the history, the runs table): each run without its confusion matrix and misclassified
+        digits, which `get` reads; `newest` keeps only that many of the most recently started runs. A journal store
+        reads both from its index, so they cost what they return, not the size of the store."""
+
         def indexed() -> list[RunOutcome]:
             index = self._indexed()
-            runs = []
-            for frozen in index.studies(with_counts=False):
-                if study is not None and frozen.name != study:
-                    continue
-                hidden = set(frozen.user_attrs.get(DELETED_ATTR, []))
-                for trial in index.trials(frozen.study_id):
-                    if trial.trial_id not in hidden and is_run(trial):
-                        runs.append(outcome_from_trial(frozen.name, trial, trial.trial_id))
-            return sorted(runs, key=sort_key)
+            studies = [s for s in index.studies(with_counts=False) if study is None or s.name == study]
+            if not studies:
+                return []
+            names = {s.study_id: s.name for s in studies}
+            hidden = {tid for s in studies for tid in s.user_attrs.get(DELETED_ATTR, [])}
+            if light:
+                trials = index.runs(list(names), None if newest is None else newest + len(hidden))
+            else:
+                trials = [t for s in studies for t in index.trials(s.study_id) if is_run(t)]
+            runs = [outcome_from_trial(names[t.study_id], t, t.trial_id) for t in trials if t.trial_id not in hidden]
+            runs.sort(key=sort_key)
+            return runs if newest is None else runs[-newest:] if newest else []
 
         if self.index is not None:
             return self._reading(indexed)
@@ -283,7 +291,8 @@ class Store:
                     tid = trial_id(trial)
                     if tid not in hidden and is_run(trial):
                         runs.append(outcome_from_trial(frozen.study_name, trial, tid))
-            return sorted(runs, key=sort_key)
+            runs.sort(key=sort_key)
+            return runs if newest is None else runs[-newest:] if newest else []
 
         return self._reading(read)
 

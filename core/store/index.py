@@ -33,7 +33,7 @@ from typing import Any
 __all__ = ["IndexedStudy", "IndexedTrial", "JournalIndex", "TrialState", "index_path"]
 
 #: Bump when the schema or the replay changes: an index of another version is rebuilt.
-FORMAT = "hptune-index-1"
+FORMAT = "hptune-index-2"
 #: Bytes of the journal kept to recognise it: its first ones, and the ones just before the indexed offset.
 _PROBE = 256
 _SCHEMA = """
@@ -42,8 +42,9 @@ CREATE TABLE studies (study_id INTEGER PRIMARY KEY, name TEXT NOT NULL, directio
                       user_attrs TEXT NOT NULL, n_trials INTEGER NOT NULL, deleted INTEGER NOT NULL);
 CREATE TABLE trials (trial_id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL, number INTEGER NOT NULL,
                      state INTEGER NOT NULL, params TEXT NOT NULL, user_attrs TEXT NOT NULL, value_json TEXT,
-                     datetime_start TEXT, datetime_complete TEXT);
+                     datetime_start TEXT, datetime_complete TEXT, is_run INTEGER NOT NULL, light TEXT NOT NULL);
 CREATE INDEX trials_by_study ON trials (study_id);
+CREATE INDEX runs_by_start ON trials (is_run, datetime_start, trial_id);
 """
 
 
@@ -75,6 +76,25 @@ def _local(iso: str | None) -> datetime | None:
     return None if iso is None else datetime.fromisoformat(iso).astimezone().replace(tzinfo=None)
 
 
+#: Attributes a list of runs does not show (the inspect screen and `hptune show` read them with the one run).
+_HEAVY = frozenset({"mistakes", "confusion"})
+_EPOCH_FIELDS = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+def _light(attrs: dict[str, Any]) -> str:
+    """The attributes a list of runs reads, small: no misclassified digits or confusion matrix, and the epochs as
+    rows of numbers (`_epochs`) instead of one object each."""
+    light: dict[str, Any] = {}
+    epochs = []
+    for key, value in attrs.items():
+        if key.startswith("epoch_") and key[6:].isdigit() and isinstance(value, dict):
+            epochs.append([value.get(f, int(key[6:]) if f == "epoch" else None) for f in _EPOCH_FIELDS])
+        elif key not in _HEAVY:
+            light[key] = value
+    light["_epochs"] = sorted(epochs, key=lambda e: e[0])
+    return json.dumps(light)
+
+
 def _external(distribution: str, internal: Any) -> Any:
     """A parameter's value as sampled, from its stored internal form (a categorical stores the choice's index)."""
     data = json.loads(distribution)
@@ -99,6 +119,9 @@ class IndexedTrial:
     values: list[float] | None = None
     datetime_start: datetime | None = None
     datetime_complete: datetime | None = None
+
+    #: The epochs, when read from the list's light copy (the attributes then hold no `epoch_NNNN` keys).
+    epochs: list[list[Any]] | None = None
 
     @property
     def value(self) -> float | None:
@@ -232,9 +255,9 @@ class _Replay:
             [(sid, s[0], json.dumps(s[1]), json.dumps(s[2]), s[3], s[4]) for sid, s in self.studies.items()],
         )
         self.db.executemany(
-            "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(tid, t[0], t[1], t[2], json.dumps(t[3]), json.dumps(t[4]), json.dumps(t[5]) if t[5] is not None else None,
-              t[6], t[7]) for tid, t in self.trials.items()],
+              t[6], t[7], int("config" in t[4]), _light(t[4])) for tid, t in self.trials.items()],
         )
         self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                             [("next_study", str(self.next_study)), ("next_trial", str(self.next_trial))])
@@ -439,6 +462,21 @@ class JournalIndex:
             rows = self._rows(f"SELECT {self._TRIAL_COLUMNS} FROM trials WHERE study_id = ?"  # noqa: S608
                               " ORDER BY trial_id", (study_id,))
         return [self._trial(r) for r in rows]
+
+    def runs(self, study_ids: list[int], newest: int | None = None) -> list[IndexedTrial]:
+        """The trials that are runs (they have a config) in these studies, light (see `_light`): all of them, or
+        the `newest` by start time."""
+        marks = ",".join("?" * len(study_ids))
+        sql = (f"SELECT trial_id, study_id, number, state, params, light, value_json, datetime_start,"  # noqa: S608
+               f" datetime_complete FROM trials WHERE is_run = 1 AND study_id IN ({marks})")
+        if newest is not None:
+            sql += f" ORDER BY datetime_start DESC, trial_id DESC LIMIT {int(newest)}"
+        out = []
+        for row in self._rows(sql, tuple(study_ids)):
+            trial = self._trial(row)
+            trial.epochs = trial.user_attrs.pop("_epochs", [])
+            out.append(trial)
+        return out
 
     def trial(self, trial_id: int) -> IndexedTrial | None:
         rows = self._rows(f"SELECT {self._TRIAL_COLUMNS} FROM trials WHERE trial_id = ?", (trial_id,))  # noqa: S608
