@@ -19,6 +19,7 @@ from hptune.core.store import Store, StoreError
 from hptune.tui.messages import OpenRun
 from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.run_table import PAGE
 
 __all__ = ["HistoryScreen"]
 
@@ -79,18 +80,23 @@ class HistoryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history-read")
     def _read_runs(self) -> None:
+        """The newest page of runs first (shown at once, however long the history), then every run."""
         store = self.app.store
         try:
-            records, notes, error = store.runs(), store.annotations(), None
+            notes = store.annotations()
+            newest = store.runs(light=True, newest=PAGE)
+            if len(newest) == PAGE:
+                self.app.call_from_thread(self._runs_read, newest, notes, None, False)
+                newest = store.runs(light=True)
+            self.app.call_from_thread(self._runs_read, newest, notes, None, True)
         except StoreError as err:
-            records, notes, error = [], None, err
-        self.app.call_from_thread(self._runs_read, records, notes, error)
+            self.app.call_from_thread(self._runs_read, [], None, err, True)
 
-    def _runs_read(self, records: list[Any], notes: Any, error: StoreError | None) -> None:
+    def _runs_read(self, records: list[Any], notes: Any, error: StoreError | None, complete: bool) -> None:
         if error is not None:
             self.notify(str(error), severity="error", timeout=10)
         self.all_records, self.notes = records, notes
-        self.loaded = True
+        self.loaded = complete
         self._show()
 
     def _show(self) -> None:
@@ -99,7 +105,10 @@ class HistoryScreen(Screen[None]):
         if self.filter_text:
             self.records = filter_records(self.all_records, self.filter_text, self.notes)
         self.table.set_records(self.records)
-        if not self.all_records:
+        if not self.loaded:
+            self.table.border_title = f"Runs · the newest {len(self.records)} · loading the rest…"
+            self._status(f"the {len(self.records)} most recent runs; loading the rest…")
+        elif not self.all_records:
             self._status("No runs stored yet: train one on the main screen (escape, then ctrl+r).")
         elif self.filter_text:
             self._status(f"{len(self.records)} run(s) match {self.filter_text} (/ to change, empty to show all)")
@@ -165,6 +174,11 @@ class HistoryScreen(Screen[None]):
         record = self._current()
         if record is None:
             return
+        try:
+            record = self.app.store.get(record.run_id)  # the table's copy is light: the main screen shows it all
+        except (StoreError, KeyError) as err:
+            self.notify(f"Could not read run {record.run_id}: {err}", severity="error")
+            return
         self.post_message(OpenRun(record))
 
     def action_delete(self) -> None:
@@ -197,7 +211,7 @@ class HistoryScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is not None:
                 self.filter_text = text
-                if self.loaded:
+                if self.loaded or self.all_records:
                     self._show()
 
         self.app.push_screen(FilterDialog(self.filter_text), done)
