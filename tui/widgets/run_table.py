@@ -40,7 +40,7 @@ _COLUMNS: list[tuple[str, str]] = [
 _WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset"})
 SORT_COLUMNS = ("id", "val", "test", "time", "status", "model", "study")
 #: Rows built at once: a few screens' worth, so paging is rare and cheap.
-PAGE = 120
+PAGE = 60
 _DESCENDING = frozenset({"val", "test"})
 _STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yellow", "diverged": "red",
                  "failed": "red", "interrupted": "yellow", "running": "cyan"}
