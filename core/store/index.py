@@ -14,7 +14,9 @@ replay in an SQLite file beside it, `<store>.index.sqlite`, that readers keep up
 
 The journal's records are Optuna's (see `_optuna.py` for the backend that writes them); `_Replay` applies them with
 the same rules as Optuna's own replay for a reader that issued none of them (an update to a finished trial, or to a
-study or trial that does not exist, is ignored; a second worker's claim of a running trial is ignored).
+study or trial that does not exist, is ignored; a second worker's claim of a running trial is ignored). One rule is
+left out: Optuna drops a parameter whose distribution conflicts with the same parameter's in an earlier trial of
+the study, which only a writer that broke that rule itself could have written (and Optuna raises to it).
 """
 
 from __future__ import annotations
