@@ -469,10 +469,12 @@ class JournalIndex:
         """The trials that are runs (they have a config) in these studies, light (see `_light`): all of them, or
         the `newest` by start time."""
         marks = ",".join("?" * len(study_ids))
-        sql = (f"SELECT trial_id, study_id, number, state, params, light, value_json, datetime_start,"  # noqa: S608
-               f" datetime_complete FROM trials WHERE is_run = 1 AND study_id IN ({marks})")
-        if newest is not None:
-            sql += f" ORDER BY datetime_start DESC, trial_id DESC LIMIT {int(newest)}"
+        where = f"is_run = 1 AND study_id IN ({marks})"
+        if newest is not None:  # pick the ids first, so that only the chosen runs' rows are read
+            where = (f"trial_id IN (SELECT trial_id FROM trials WHERE {where}"
+                     f" ORDER BY datetime_start DESC, trial_id DESC LIMIT {int(newest)})")
+        sql = ("SELECT trial_id, study_id, number, state, params, light, value_json, datetime_start,"  # noqa: S608
+               f" datetime_complete FROM trials WHERE {where}")
         out = []
         for row in self._rows(sql, tuple(study_ids)):
             trial = self._trial(row)
