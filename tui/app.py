@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -90,9 +90,21 @@ class HptuneApp(App[int]):
     def on_mount(self) -> None:
         self.sub_title = f"store {self.store.display}"
         self._apply_size_classes(self.size.width, self.size.height)
+        self.call_after_refresh(self._open_store)
         if self.warm_training:
             self.call_after_refresh(self._warm_training_process)
             self.call_after_refresh(self._warm_imports)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store-open")
+    def _open_store(self) -> None:
+        """After the first frame, catch the store's read index up with its journal, so the history opens at once;
+        the screens that read the store before this is done read in the background and say so meanwhile."""
+        from hptune.core.store import StoreError
+
+        try:
+            self.store.warm()
+        except StoreError as err:
+            self.call_from_thread(self.notify, str(err), severity="error", timeout=15)
 
     def _warm_training_process(self) -> None:
         """Once the first frame is drawn, start the training process and let it import Keras, load the data and

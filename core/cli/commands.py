@@ -82,10 +82,21 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from hptune.core.cli.parser import RUNS_TABLE_LIMIT
     from hptune.core.store import Store
 
     store = open_store(args.store)
-    records = filtered_runs(store, store.runs(study=args.study), args.filter, err)
+    limit = args.limit if args.limit is not None else (RUNS_TABLE_LIMIT if args.format == "table" else 0)
+    if args.all or limit < 0:
+        limit = 0
+    newest = limit or None
+    if getattr(args, "filter", None):  # the filter looks at every run; the limit applies to what it picks
+        chosen = filtered_runs(store, store.runs(study=args.study, light=args.format != "json"), args.filter, err)
+        records = chosen[-newest:] if newest else chosen
+    else:
+        records = store.runs(study=args.study, light=args.format != "json", newest=newest)
+    if newest and len(records) == newest:
+        err.write(f"the {newest} most recently started runs; --all lists every one\n")
     if args.format == "json":
         out.write(Store.to_json(records) + "\n")
     elif args.format == "csv":

@@ -20,14 +20,16 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 
 def runs_table(records: Sequence[Any]) -> str:
-    header = (f"{'id':>4}  {'study':<12} {'status':<13} {'val_acc':>7} {'test':>7} {'ep':>7} {'time':>7}"
+    """One line a run. The study is never cut (it is what `--study` and `study:NAME` take)."""
+    width = max([12, *(len(r.study or "") for r in records)])
+    header = (f"{'id':>4}  {'study':<{width}} {'status':<13} {'val_acc':>7} {'test':>7} {'ep':>7} {'time':>7}"
               f"  {'dataset':<10} config")
     lines = [header]
     for r in records:
         c = r.config
         dataset = r.dataset.name if r.dataset else c.dataset
         lines.append(
-            f"{r.run_id:>4}  {(r.study or '')[:12]:<12} {r.status:<13} {_fmt(r.val_accuracy):>7}"
+            f"{r.run_id:>4}  {r.study or '':<{width}} {r.status:<13} {_fmt(r.val_accuracy):>7}"
             f" {_fmt(r.test_accuracy):>7} {len(r.epochs):>3}/{c.epochs:<3} {_fmt(r.train_seconds, '.1f'):>6}s"
             f"  {dataset[:10]:<10} {config_label(c)}"
         )

@@ -35,6 +35,10 @@ def _units(text: str) -> int | list[int]:
     return parts[0] if len(parts) == 1 and "," not in text else parts
 
 
+#: Runs the `runs` table shows unless told otherwise: the newest, so a long history lists as fast as a short one.
+RUNS_TABLE_LIMIT = 100
+
+
 def _number(kind: type) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
@@ -135,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--store", metavar="URL")
     runs.add_argument("--format", choices=["table", "json", "csv"], default="table")
     runs.add_argument("--study", help="only runs of this study")
+    runs.add_argument("--limit", type=_number(int), metavar="N",
+                      help=f"the N most recently started runs (the table's default: {RUNS_TABLE_LIMIT}; 0: every run)")
+    runs.add_argument("--all", action="store_true", help="every run (the same as --limit 0)")
 
     show = sub.add_parser("show", help="show one stored run with its epochs")
     show.add_argument("run_id", type=_number(int), metavar="RUN_ID")

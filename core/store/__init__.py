@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hptune.core.outcome import RunOutcome
 from hptune.core.store.export import to_csv, to_json_list
+from hptune.core.store.index import JournalIndex
 from hptune.core.store.location import (
     StoreError,
     check_writable,
@@ -61,16 +63,45 @@ class Store:
     worker and screen threads."""
 
     def __init__(self, location: str | None = None) -> None:
-        import optuna  # deferred: a second of imports that `hptune --help` should not pay
-
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
         self.location = resolve_store_url(location)
         self._lock = threading.RLock()
-        #: The journal file backend (None for a database URL).
-        self.journal: Any = None
-        self.storage, self.journal = open_storage(self.location)
+        self._storage: Any = None
+        self._journal: Any = None
+        #: The journal's read index (core/store/index.py); None for a database URL.
+        self.index: JournalIndex | None = None
+        if is_url(self.location):
+            self._open()  # a database that cannot be reached is said at once
+        else:
+            path = Path(self.location).expanduser()
+            if path.is_dir():
+                raise StoreError(f"store {path}: is a folder; expected a journal file path,"
+                                 f" e.g. {path / 'runs.journal'}")
+            self.index = JournalIndex(path)
         #: What `open_for_writing` changed; None until something writes through this handle.
         self.repairs: Repairs | None = None
+
+    def _open(self) -> None:
+        import optuna  # deferred: a second of imports that `hptune --help` and the readers should not pay
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self._storage, self._journal = open_storage(self.location)
+
+    @property
+    def storage(self) -> Any:
+        """The Optuna storage, for writers, sweeps and insight. A journal is replayed in full when this is first
+        used, which readers of runs and studies avoid: they read the index."""
+        with self._lock:
+            if self._storage is None:
+                self._open()
+            return self._storage
+
+    @property
+    def journal(self) -> Any:
+        """The journal file backend (None for a database URL)."""
+        if self.index is None:
+            return None
+        self.storage  # noqa: B018 - opening the storage opens its journal backend
+        return self._journal
 
     @property
     def display(self) -> str:
@@ -130,13 +161,29 @@ class Store:
             self.storage.set_study_user_attr(study_id, DELETED_ATTR, sorted(hidden))
 
     def _study_id_of(self, run_id: int) -> int:
-        from hptune.core.store._optuna import study_id, trial_id
+        """The study a run belongs to: from the index for a journal, by one query a study for a database."""
+        from hptune.core.store._optuna import study_id
 
-        for study in self.storage.get_all_studies():
-            sid = study_id(study)
-            if any(trial_id(t) == run_id for t in self.storage.get_all_trials(sid, deepcopy=False)):
-                return sid
+        if self.index is not None:
+            trial = self._indexed().trial(run_id)
+            if trial is not None:
+                return trial.study_id
+        else:
+            number = self.storage.get_trial(run_id).number
+            for study in self.storage.get_all_studies():
+                sid = study_id(study)
+                try:
+                    if self.storage.get_trial_id_from_study_id_trial_number(sid, number) == run_id:
+                        return sid
+                except KeyError:
+                    continue
         raise KeyError(f"no run with id {run_id} in {self.display}")
+
+    def _indexed(self) -> JournalIndex:
+        """The journal's read index, caught up with the journal."""
+        assert self.index is not None
+        self.index.sync()
+        return self.index
 
     # --- notes and tags (core/store/notes.py) ----------------------------------------------------------------------
     def set_note(self, text: str, *, run_id: int | None = None, study: str | None = None) -> None:
@@ -162,12 +209,27 @@ class Store:
 
     def annotations(self) -> Annotations:
         """Every note and tag in the store, read in one pass over the studies."""
+        if self.index is not None:
+            return self._reading(lambda: read_annotations(self._indexed().studies(with_counts=False)))
         return self._reading(lambda: read_annotations(self.storage.get_all_studies()))
 
     # --- reading ------------------------------------------------------------------------------------------------
+    def warm(self) -> None:
+        """Bring the read index up to the journal now (a front end does this in the background at start, so the
+        first read the user asks for finds it ready); a damaged journal raises StoreError here."""
+        if self.index is not None:
+            self._reading(self._indexed)
+
     def studies(self) -> list[dict[str, Any]]:
         """Every study with its trial counts by state, its best value and its user attributes."""
         from hptune.core.store._optuna import study_id
+
+        def indexed() -> list[dict[str, Any]]:
+            return [{"name": s.name, "direction": s.direction, "trials": s.trials, "states": s.states,
+                     "best_value": s.best_value, "user_attrs": s.user_attrs} for s in self._indexed().studies()]
+
+        if self.index is not None:
+            return self._reading(indexed)
 
         def read() -> list[dict[str, Any]]:
             out = []
@@ -192,8 +254,31 @@ class Store:
 
         return self._reading(read)
 
-    def runs(self, study: str | None = None) -> list[RunOutcome]:
-        """Every stored run, oldest first; a run whose process died reads as interrupted."""
+    def runs(self, study: str | None = None, *, light: bool = False, newest: int | None = None) -> list[RunOutcome]:
+        """Every stored run, oldest first; a run whose process died reads as interrupted.
+
+        `light` is for lists (the history, the runs table): each run without its confusion matrix and misclassified
+        digits, which `get` reads; `newest` keeps only that many of the most recently started runs. A journal store
+        reads both from its index, so they cost what they return, not the size of the store."""
+
+        def indexed() -> list[RunOutcome]:
+            index = self._indexed()
+            studies = [s for s in index.studies(with_counts=False) if study is None or s.name == study]
+            if not studies:
+                return []
+            names = {s.study_id: s.name for s in studies}
+            hidden = {tid for s in studies for tid in s.user_attrs.get(DELETED_ATTR, [])}
+            if light:
+                trials = index.runs(list(names), None if newest is None else newest + len(hidden))
+            else:
+                trials = [t for s in studies for t in index.trials(s.study_id) if is_run(t)]
+            runs = [outcome_from_trial(names[t.study_id], t, t.trial_id) for t in trials if t.trial_id not in hidden]
+            runs.sort(key=sort_key)
+            return runs if newest is None else runs[-newest:] if newest else []
+
+        if self.index is not None:
+            return self._reading(indexed)
+
         from hptune.core.store._optuna import study_id, trial_id
 
         def read() -> list[RunOutcome]:
@@ -206,12 +291,24 @@ class Store:
                     tid = trial_id(trial)
                     if tid not in hidden and is_run(trial):
                         runs.append(outcome_from_trial(frozen.study_name, trial, tid))
-            return sorted(runs, key=sort_key)
+            runs.sort(key=sort_key)
+            return runs if newest is None else runs[-newest:] if newest else []
 
         return self._reading(read)
 
     def get(self, run_id: int) -> RunOutcome:
         """One run by id; KeyError names the store when there is none."""
+
+        def indexed() -> RunOutcome:
+            index = self._indexed()
+            trial = index.trial(run_id)
+            study = index.study(trial.study_id) if trial is not None else None
+            if trial is None or study is None:
+                raise KeyError(f"no run with id {run_id} in {self.display}")
+            return outcome_from_trial(study.name, trial, run_id)
+
+        if self.index is not None:
+            return self._reading(indexed)
 
         def read() -> RunOutcome:
             try:

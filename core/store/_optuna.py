@@ -77,7 +77,10 @@ class JournalFile(BaseJournalBackend):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = JournalFileOpenLock(str(path))
-        self._offsets: dict[int, int] = {0: 0}  # record number -> byte offset where it starts
+        # record number -> byte offset where it starts: every 1024th record, and the last one read (where Optuna's
+        # next read starts, so a write costs the same however long the journal is)
+        self._offsets: dict[int, int] = {0: 0}
+        self._last = (0, 0)
         self._guard = threading.Lock()
 
     # --- reading ------------------------------------------------------------------------------------------------
@@ -88,8 +91,11 @@ class JournalFile(BaseJournalBackend):
             return
         with fh:
             with self._guard:
-                start = max((n for n in self._offsets if n <= log_number_from), default=0)
-                offset = self._offsets[start]
+                if self._last[0] == log_number_from:  # where the last read ended: every read after the first
+                    start, offset = self._last
+                else:
+                    start = max((n for n in self._offsets if n <= log_number_from), default=0)
+                    offset = self._offsets[start]
             fh.seek(offset)
             number = start
             for line in fh:
@@ -104,7 +110,10 @@ class JournalFile(BaseJournalBackend):
                 offset += len(line)
                 number += 1
                 with self._guard:
-                    self._offsets[number] = offset
+                    if number % 1024 == 0:
+                        self._offsets[number] = offset
+                    if number > self._last[0]:
+                        self._last = (number, offset)
                 if number > log_number_from:
                     yield record
 

@@ -118,8 +118,17 @@ def status_of(trial: Any) -> tuple[str, str | None]:
     return status, message
 
 
+def _epoch_rows(rows: list[list[Any]]) -> list[EpochMetrics]:
+    """Epochs kept as rows of numbers (epoch, loss, accuracy, val_loss, val_accuracy, seconds) by the read index."""
+    return [EpochMetrics(int(r[0]), _float(r[1]), _float(r[2]), _float(r[3]), _float(r[4]), _float(r[5]))
+            for r in rows]
+
+
 def outcome_from_trial(study: str, trial: Any, run_id: int) -> RunOutcome:
+    """A stored run as a RunOutcome, from an Optuna trial or the read index's copy of one (whose light copy, for
+    lists, has its epochs as rows and leaves out the confusion matrix and misclassified digits)."""
     attrs = trial.user_attrs
+    rows = getattr(trial, "epochs", None)
     status, message = status_of(trial)
     diagnosis = attrs.get("diagnosis")
     confusion = attrs.get("confusion")
@@ -127,7 +136,7 @@ def outcome_from_trial(study: str, trial: Any, run_id: int) -> RunOutcome:
         status=status,  # type: ignore[arg-type]
         config=_config(attrs.get("config")),
         dataset=_dataset(attrs.get("dataset")),
-        epochs=_epochs(attrs),
+        epochs=_epochs(attrs) if rows is None else _epoch_rows(rows),
         message=message,
         test_accuracy=attrs.get("test_accuracy"),
         test_macro_f1=attrs.get("test_macro_f1"),

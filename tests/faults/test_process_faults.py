@@ -133,7 +133,7 @@ def test_a_corrupt_store_is_a_clear_error_and_is_not_overwritten(store_path: Pat
     store_path.write_bytes(b"this is not a journal\n{}\n")
     before = store_path.read_bytes()
     with pytest.raises(StoreError) as err:
-        Store(str(store_path))
+        Store(str(store_path)).runs()  # the journal is read at the first read, not when the handle is made
     assert str(store_path) in str(err.value) and "corrupt" in str(err.value) and "move it aside" in str(err.value)
     done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "run", "--dataset", "digits", "--epochs", "1"],
                           cwd=REPO, env=dict(os.environ, HPTUNE_STORE=str(store_path)), capture_output=True, text=True)

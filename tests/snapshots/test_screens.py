@@ -11,6 +11,7 @@ from hptune.core.config import make_config
 from hptune.tui.app import make_app
 from hptune.tui.screens import ErrorDialog, HistoryScreen, RunDetailScreen
 from hptune.tui.widgets import DigitGrid
+from tests.tui.conftest import history_loaded
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -58,6 +59,7 @@ def test_history_with_an_overlay(snap_compare, fixture_store, size) -> None:
     async def overlay(pilot) -> None:
         await pilot.pause()
         await pilot.app.push_screen(HistoryScreen())
+        await history_loaded(pilot)
         await pilot.press("space", "down", "space", "down", "down", "down", "space")
         await _settle(pilot)
 

@@ -63,3 +63,8 @@ async def _wait_for(pilot, condition: Callable[[], bool], timeout: float = 600.0
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         await pilot.pause(0.05)
         await asyncio.sleep(0)
+
+
+async def history_loaded(pilot, timeout: float = 60.0) -> None:
+    """Let the history screen read its runs (it reads the store in the background, saying so meanwhile)."""
+    await _wait_for(pilot, lambda: getattr(pilot.app.screen, "loaded", True), timeout, "the history to load")

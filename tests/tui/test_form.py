@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Select, Static
 from hptune.core.config import ConfigError, make_config
 from hptune.tui.app import make_app
 from hptune.tui.widgets import HyperparamForm
+from tests.tui.conftest import history_loaded
 
 
 def _config():
@@ -151,6 +152,7 @@ async def test_every_key_of_every_screen_is_in_the_footer_at_80_columns(fixture_
             if key:
                 await pilot.press(key)
             await pilot.pause()
+            await history_loaded(pilot)
             await pilot.pause()
             assert app.screen.id == screen_id
             keys = [k for k in app.screen.query(FooterKey) if k.display]

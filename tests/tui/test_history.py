@@ -11,12 +11,14 @@ from textual.widgets import Input, Static
 from hptune.core.config import make_config
 from hptune.tui.app import make_app
 from hptune.tui.widgets import ConfusionMatrix, DigitGrid, HyperparamForm, MetricChart, RunTable
+from tests.tui.conftest import history_loaded
 
 
 async def _open_history(app, pilot) -> RunTable:
     await pilot.press("ctrl+o")
     await pilot.pause()
     assert app.screen.id == "history"
+    await history_loaded(pilot)
     return app.screen.query_one(RunTable)
 
 

@@ -14,6 +14,7 @@ from hptune.core.insight import diff_lines, diff_runs, param_importance
 from hptune.tui.app import STYLES, make_app
 from hptune.tui.widgets import MetricChart, RunTable
 from hptune.tui.widgets.importance_chart import ImportanceChart
+from tests.tui.conftest import history_loaded
 
 SWEEP_JOURNAL = Path(__file__).resolve().parents[1] / "data" / "sweep.journal"
 
@@ -27,6 +28,7 @@ async def test_two_marked_runs_open_the_diff_screen_with_their_curves(fixture_st
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+o")
         await pilot.pause()
+        await history_loaded(pilot)
         table = app.screen.query_one(RunTable)
         records = fixture_store.runs()
         await pilot.press("space", "c")  # one run marked: not enough
@@ -144,6 +146,7 @@ async def test_the_history_filters_by_a_typed_expression(fixture_store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+o")
         await pilot.pause()
+        await history_loaded(pilot)
         table = app.screen.query_one(RunTable)
         assert table.row_count == 5
         await pilot.press("slash")
@@ -213,6 +216,7 @@ async def test_the_history_edits_a_runs_note_and_tags(fixture_store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+o")
         await pilot.pause()
+        await history_loaded(pilot)
         table = app.screen.query_one(RunTable)
         await pilot.press("down", "n")
         await pilot.pause()

@@ -16,6 +16,7 @@ from hptune.tui.screens.error_dialog import ErrorDialog
 from hptune.tui.screens.history import HistoryScreen
 from hptune.tui.screens.sweep import SweepScreen
 from hptune.tui.widgets import RunTable
+from tests.tui.conftest import history_loaded
 
 TINY = {"dataset": "mnist-5k", "epochs": 1, "hidden_layers": 1, "hidden_units": 8}
 
@@ -58,6 +59,7 @@ async def test_no_screen_opens_over_a_dialog_waiting_for_an_answer(fixture_store
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
+        await history_loaded(pilot)
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -167,7 +169,9 @@ async def test_a_dialog_answered_twice_in_a_burst_closes_only_itself(fixture_sto
         _queue(ok, lambda: Button.Pressed(ok), 2)
         await pilot.pause(0.5)
         assert _stack(app) == ["MainScreen"]
-        await pilot.press("ctrl+o", "d")
+        await pilot.press("ctrl+o")
+        await history_loaded(pilot)
+        await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         no = app.screen.query_one("#no", Button)

@@ -106,7 +106,9 @@ def test_reads_never_write(tmp_path: Path, one_run_journal: bytes) -> None:
     store = Store(str(path))
     [run] = store.runs()
     assert store.get(run.run_id).epochs == run.epochs and store.studies()[0]["trials"] == 1
-    assert _sha(path) == before and [p.name for p in tmp_path.iterdir()] == ["runs.journal"]
+    # the journal is byte-identical; the only file added is its read index, which is safe to delete
+    assert _sha(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.journal", "runs.journal.index.sqlite"]
 
 
 def test_a_torn_tail_is_set_aside_only_when_a_writer_opens_the_store(tmp_path: Path, one_run_journal: bytes) -> None:
@@ -148,7 +150,7 @@ def test_garbage_in_a_journal_is_a_clear_error_for_readers_and_writers(tmp_path:
             attempt()
         assert str(path) in str(err.value) and "corrupt" in str(err.value) and "move it aside" in str(err.value)
         assert err.value.file == str(path)
-    assert _sha(path) == before and list(tmp_path.iterdir()) == [path]
+    assert _sha(path) == before and not list(tmp_path.glob("runs.journal.torn-*"))
 
 
 def test_a_run_whose_process_died_reads_as_interrupted_until_a_writer_writes_it_down(

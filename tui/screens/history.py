@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,6 +19,7 @@ from hptune.core.store import Store, StoreError
 from hptune.tui.messages import OpenRun
 from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.run_table import PAGE
 
 __all__ = ["HistoryScreen"]
 
@@ -39,7 +40,12 @@ class HistoryScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="history")
         self.records: list[Any] = []
+        #: Every stored run as last read (the filter picks from these without reading the store again).
+        self.all_records: list[Any] = []
+        self.notes: Any = None
         self.filter_text = ""
+        #: The runs have been read (False while the store is being read in the background).
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -53,7 +59,7 @@ class HistoryScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_resize(self) -> None:
-        if self.table.compact != (self.app.size.width < 100):
+        if self.loaded and self.table.compact != (self.app.size.width < 100):
             self.table.set_records(self.records)
 
     def on_mount(self) -> None:
@@ -66,16 +72,46 @@ class HistoryScreen(Screen[None]):
         return self.query_one(RunTable)
 
     def action_reload(self) -> None:
+        """Read the runs again, in the background: the screen says so until they are in."""
+        self.loaded = False
+        self.table.border_title = "Runs · loading…"
+        self._status("loading runs…")
+        self._read_runs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history-read")
+    def _read_runs(self) -> None:
+        """The newest page of runs first (shown at once, however long the history), then every run."""
+        store = self.app.store
         try:
-            self.records = self.app.store.runs()
-            if self.filter_text:
-                self.records = filter_records(self.records, self.filter_text, self.app.store.annotations())
+            notes = store.annotations()
+            newest = store.runs(light=True, newest=PAGE)
+            if len(newest) == PAGE:
+                self.app.call_from_thread(self._runs_read, newest, notes, None, False)
+                newest = store.runs(light=True)
+            self.app.call_from_thread(self._runs_read, newest, notes, None, True)
         except StoreError as err:
-            self.records = []
-            self.notify(str(err), severity="error", timeout=10)
+            self.app.call_from_thread(self._runs_read, [], None, err, True)
+
+    def _runs_read(self, records: list[Any], notes: Any, error: StoreError | None, complete: bool) -> None:
+        if error is not None:
+            self.notify(str(error), severity="error", timeout=10)
+        self.all_records, self.notes = records, notes
+        self.loaded = complete
+        self._show()
+
+    def _show(self) -> None:
+        """The runs the filter picks, in the table."""
+        self.records = self.all_records
+        if self.filter_text:
+            self.records = filter_records(self.all_records, self.filter_text, self.notes)
         self.table.set_records(self.records)
-        if not self.records:
+        if not self.loaded:
+            self.table.border_title = f"Runs · the newest {len(self.records)} · loading the rest…"
+            self._status(f"the {len(self.records)} most recent runs; loading the rest…")
+        elif not self.all_records:
             self._status("No runs stored yet: train one on the main screen (escape, then ctrl+r).")
+        elif self.filter_text:
+            self._status(f"{len(self.records)} run(s) match {self.filter_text} (/ to change, empty to show all)")
         else:
             self._status_selection()
         self._redraw()
@@ -138,6 +174,11 @@ class HistoryScreen(Screen[None]):
         record = self._current()
         if record is None:
             return
+        try:
+            record = self.app.store.get(record.run_id)  # the table's copy is light: the main screen shows it all
+        except (StoreError, KeyError) as err:
+            self.notify(f"Could not read run {record.run_id}: {err}", severity="error")
+            return
         self.post_message(OpenRun(record))
 
     def action_delete(self) -> None:
@@ -170,9 +211,8 @@ class HistoryScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is not None:
                 self.filter_text = text
-                self.action_reload()
-                if text:
-                    self._status(f"{len(self.records)} run(s) match {text} (/ to change, empty to show all)")
+                if self.loaded or self.all_records:
+                    self._show()
 
         self.app.push_screen(FilterDialog(self.filter_text), done)
 
@@ -188,6 +228,7 @@ class HistoryScreen(Screen[None]):
             if edit is not None:
                 self.app.store.set_note(edit.note, run_id=record.run_id)
                 self.app.store.set_tags(edit.tags, run_id=record.run_id)
+                self.notes = self.app.store.annotations()  # what a tag: filter reads from now on
                 self.notify(f"Run {record.run_id}: note and tags saved.")
 
         title = f"Run {record.run_id} · {config_label(record.config)}"
@@ -203,7 +244,7 @@ class HistoryScreen(Screen[None]):
         self.app.push_screen(DiffScreen(*self.table.selected))
 
     def action_export(self) -> None:
-        records = [self.table.records[int(key.value)] for key in self.table.rows]
+        records = list(self.table.ordered)
         folder = Path(self.app.export_dir)
         path = folder / f"hptune-runs-{datetime.now():%Y%m%d-%H%M%S}.csv"
         try:

@@ -1,4 +1,8 @@
-"""The table of stored runs: sortable, with a multi-selection for overlaying curves."""
+"""The table of stored runs: sortable, with a multi-selection for overlaying curves.
+
+Only a page of rows is built at a time (`PAGE` of them), whatever the number of runs: sorting orders the runs
+themselves, and moving the cursor past either end of the page builds the next page, so ten thousand runs cost
+what a hundred do."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ __all__ = ["RunTable", "SORT_COLUMNS"]
 _COLUMNS: list[tuple[str, str]] = [
     ("sel", " "),
     ("id", "id"),
+    ("study", "study"),
     ("status", "status"),
     ("model", "model"),
     ("opt", "optimizer"),
@@ -33,7 +38,9 @@ _COLUMNS: list[tuple[str, str]] = [
 ]
 #: Columns left out when the terminal is narrower than 100 columns.
 _WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset"})
-SORT_COLUMNS = ("id", "val", "test", "time", "status", "model")
+SORT_COLUMNS = ("id", "val", "test", "time", "status", "model", "study")
+#: Rows built at once: a few screens' worth, so paging is rare and cheap.
+PAGE = 60
 _DESCENDING = frozenset({"val", "test"})
 _STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yellow", "diverged": "red",
                  "failed": "red", "interrupted": "yellow", "running": "cyan"}
@@ -69,6 +76,9 @@ class RunTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.records: dict[int, Any] = {}
+        #: Every run shown, in the table's order; rows exist for `ordered[page_start:page_start + PAGE]` only.
+        self.ordered: list[Any] = []
+        self.page_start = 0
         self.selected: list[int] = []
         self.sort_column = "id"
         self.sort_reverse = False
@@ -88,27 +98,86 @@ class RunTable(DataTable):
         self.records = {r.run_id: r for r in records}
         self.selected = [i for i in self.selected if i in self.records]
         self._columns()
-        for r in records:
-            c = r.config
-            cells = {
-                "sel": self._mark(r.run_id),
-                "id": Text(str(r.run_id), justify="right"),
-                "status": Text(r.status, style=_STATUS_STYLE.get(r.status, "")),
-                "model": _model(c) if not self.compact else f"{_model(c)} {c.optimizer}",
-                "opt": c.optimizer,
-                "lr": Text(f"{c.learning_rate:.2g}", justify="right"),
-                "bs": Text(str(c.batch_size), justify="right"),
-                "ep": Text(f"{len(r.epochs)}/{c.epochs}", justify="right"),
-                "val": _acc(r.val_accuracy),
-                "test": _acc(r.test_accuracy),
-                "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
-                "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
-                "dataset": r.dataset.name if r.dataset else c.dataset,
-            }
-            self.add_row(*(cells[key] for key, _ in _COLUMNS if key in self.columns), key=str(r.run_id))
-        self._sort()
-        if current is not None and current in self.records:
-            self.move_cursor(row=self.get_row_index(str(current)))
+        self._order(keep=current)
+
+    def _cells(self, r: Any) -> dict[str, Any]:
+        c = r.config
+        return {
+            "sel": self._mark(r.run_id),
+            "id": Text(str(r.run_id), justify="right"),
+            "study": r.study or "",  # whole: it is what `--study` and `study:NAME` take
+            "status": Text(r.status, style=_STATUS_STYLE.get(r.status, "")),
+            "model": _model(c) if not self.compact else f"{_model(c)} {c.optimizer}",
+            "opt": c.optimizer,
+            "lr": Text(f"{c.learning_rate:.2g}", justify="right"),
+            "bs": Text(str(c.batch_size), justify="right"),
+            "ep": Text(f"{len(r.epochs)}/{c.epochs}", justify="right"),
+            "val": _acc(r.val_accuracy),
+            "test": _acc(r.test_accuracy),
+            "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
+            "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
+            "dataset": r.dataset.name if r.dataset else c.dataset,
+        }
+
+    def _show_page(self, start: int, cursor: int) -> None:
+        """Build the rows of the page from `start`, with the cursor on `ordered[cursor]`."""
+        total = len(self.ordered)
+        start = max(0, min(start, total - PAGE))
+        self.page_start = start
+        self.clear()
+        keys = [key for key, _ in _COLUMNS if key in self.columns]
+        for r in self.ordered[start:start + PAGE]:
+            cells = self._cells(r)
+            self.add_row(*(cells[key] for key in keys), key=str(r.run_id))
+        if total:
+            self.move_cursor(row=max(0, min(cursor, total - 1)) - start, animate=False)
+        self._title()
+
+    def _title(self) -> None:
+        total = len(self.ordered)
+        shown = "" if total <= PAGE else f" · rows {self.page_start + 1}-{min(total, self.page_start + PAGE)}"
+        self.border_title = f"Runs ({total}){shown} · {self.sort_text}"
+
+    def _place(self, index: int) -> None:
+        """Put the cursor on `ordered[index]`, building another page when it is not on this one."""
+        index = max(0, min(index, len(self.ordered) - 1))
+        if self.page_start <= index < self.page_start + self.row_count:
+            self.move_cursor(row=index - self.page_start)
+        else:
+            self._show_page(index - PAGE // 2, index)
+
+    @property
+    def cursor_index(self) -> int:
+        """The cursor's place among all the runs shown (not just this page)."""
+        return self.page_start + self.cursor_row
+
+    # DataTable's moves, carried over the page's ends
+    def action_cursor_down(self) -> None:
+        if self.cursor_row >= self.row_count - 1 and self.cursor_index + 1 < len(self.ordered):
+            self._place(self.cursor_index + 1)
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.cursor_row <= 0 and self.page_start > 0:
+            self._place(self.cursor_index - 1)
+        else:
+            super().action_cursor_up()
+
+    def _screenful(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_page_down(self) -> None:
+        self._place(self.cursor_index + self._screenful())
+
+    def action_page_up(self) -> None:
+        self._place(self.cursor_index - self._screenful())
+
+    def action_scroll_top(self) -> None:
+        self._place(0)
+
+    def action_scroll_bottom(self) -> None:
+        self._place(len(self.ordered) - 1)
 
     def _mark(self, run_id: int) -> Text:
         if run_id in self.selected:
@@ -133,15 +202,15 @@ class RunTable(DataTable):
             self.selected.remove(run_id)
         else:
             self.selected.append(run_id)
-        for rid in self.records:
-            self.update_cell(str(rid), "sel", self._mark(rid))
+        for r in self.ordered[self.page_start:self.page_start + self.row_count]:
+            self.update_cell(str(r.run_id), "sel", self._mark(r.run_id))
         self.post_message(self.SelectionChanged(self, list(self.selected)))
 
     def action_cycle_sort(self) -> None:
         index = SORT_COLUMNS.index(self.sort_column) if self.sort_column in SORT_COLUMNS else -1
         self.sort_column = SORT_COLUMNS[(index + 1) % len(SORT_COLUMNS)]
         self.sort_reverse = self.sort_column in _DESCENDING
-        self._sort()
+        self._order(keep=self.current_run_id)
 
     @property
     def sort_text(self) -> str:
@@ -152,26 +221,42 @@ class RunTable(DataTable):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = column, column in _DESCENDING
-        self._sort()
+        self._order(keep=self.current_run_id)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
-        if key != "sel":
+        if key in _SORT_VALUES:
             self.sort_by(key)
 
-    def _sort(self) -> None:
+    def _order(self, keep: int | None) -> None:
+        """Sort every run (not the rows) and show the page holding run `keep`, or the first."""
+        read = _SORT_VALUES.get(self.sort_column, _SORT_VALUES["id"])
         missing = -1 if self.sort_reverse else 1  # runs without a value go last either way
 
-        def value(cell: Any) -> Any:
-            text = cell.plain if isinstance(cell, Text) else str(cell)
-            if text == "-":
-                return (missing, 0.0, "")
-            try:
-                number = float(text.rstrip("s").split("/")[0])
-            except ValueError:
-                return (0, 0.0, text)
-            return (0, number, "") if math.isfinite(number) else (missing, 0.0, "")
+        def key(r: Any) -> Any:
+            value = read(r)
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+                return (missing, 0.0, "", r.run_id)
+            return (0, value, "", r.run_id) if not isinstance(value, str) else (0, 0.0, value, r.run_id)
 
-        if self.row_count and self.sort_column in self.columns:
-            self.sort(self.sort_column, key=value, reverse=self.sort_reverse)
-        self.border_title = f"Runs ({len(self.records)}) · {self.sort_text}"
+        self.ordered = sorted(self.records.values(), key=key, reverse=self.sort_reverse)
+        index = next((i for i, r in enumerate(self.ordered) if r.run_id == keep), 0) if keep is not None else 0
+        self._show_page(index - PAGE // 2, index)
+
+
+#: Column -> the value runs are sorted by.
+_SORT_VALUES: dict[str, Any] = {
+    "id": lambda r: r.run_id,
+    "study": lambda r: r.study or "",
+    "status": lambda r: r.status,
+    "model": lambda r: _model(r.config),
+    "opt": lambda r: r.config.optimizer,
+    "lr": lambda r: r.config.learning_rate,
+    "bs": lambda r: r.config.batch_size,
+    "ep": lambda r: len(r.epochs),
+    "val": lambda r: r.val_accuracy,
+    "test": lambda r: r.test_accuracy,
+    "time": lambda r: r.train_seconds,
+    "started": lambda r: r.started_at.timestamp() if r.started_at else None,
+    "dataset": lambda r: r.dataset.name if r.dataset else r.config.dataset,
+}
