@@ -12,6 +12,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from hptune.core.config import RunConfig
+from hptune.core.fit import Column, fit_cell, fit_widths
+from hptune.core.labels import changes_label
 
 __all__ = ["RunTable", "SORT_COLUMNS"]
 
@@ -30,9 +32,14 @@ _COLUMNS: list[tuple[str, str]] = [
     ("time", "time"),
     ("started", "started"),
     ("dataset", "dataset"),
+    ("changes", "changes"),
 ]
 #: Columns left out when the terminal is narrower than 100 columns.
-_WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset"})
+_WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset", "time"})
+#: Own columns, left out of the non-default fields' column.
+_IN_COLUMNS = ("epochs", "dataset")
+#: The widest a dataset name or folder gets before it shortens in the middle.
+DATASET_WIDTH = 24
 SORT_COLUMNS = ("id", "val", "test", "time", "status", "model")
 _DESCENDING = frozenset({"val", "test"})
 _STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yellow", "diverged": "red",
@@ -88,6 +95,7 @@ class RunTable(DataTable):
         self.records = {r.run_id: r for r in records}
         self.selected = [i for i in self.selected if i in self.records]
         self._columns()
+        rows: list[tuple[str, list[Any]]] = []
         for r in records:
             c = r.config
             cells = {
@@ -103,12 +111,31 @@ class RunTable(DataTable):
                 "test": _acc(r.test_accuracy),
                 "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
                 "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
-                "dataset": r.dataset.name if r.dataset else c.dataset,
+                "dataset": fit_cell(r.dataset.name if r.dataset else c.dataset, DATASET_WIDTH, "path"),
+                "changes": changes_label(c, leave_out=_IN_COLUMNS) or "-",
             }
-            self.add_row(*(cells[key] for key, _ in _COLUMNS if key in self.columns), key=str(r.run_id))
+            rows.append((str(r.run_id), [cells[key] for key, _ in _COLUMNS if key in self.columns]))
+        self._add_fitted(rows)
         self._sort()
         if current is not None and current in self.records:
             self.move_cursor(row=self.get_row_index(str(current)))
+
+    def _add_fitted(self, rows: list[tuple[str, list[Any]]]) -> None:
+        """Add the rows with the non-default fields' column fitted to the room the others leave (core.fit's rule:
+        the numbers keep their width, that text shortens with an ellipsis)."""
+        keys = [str(k.value) for k in self.columns]
+        def plain(cell: Any) -> str:
+            return cell.plain if isinstance(cell, Text) else str(cell)
+        naturals = [max([len(col.label.plain)] + [len(plain(cells[i])) for _, cells in rows])
+                    for i, col in enumerate(self.columns.values())]
+        fitted = [Column(n, "text" if key == "changes" else "number", minimum=len("changes"))
+                  for key, n in zip(keys, naturals, strict=True)]
+        room = (self.scrollable_content_region.width or self.app.size.width - 4) - 1
+        widths = fit_widths(fitted, room, gap=2 * self.cell_padding)
+        where = keys.index("changes")
+        for key, cells in rows:
+            cells[where] = fit_cell(plain(cells[where]), widths[where])
+            self.add_row(*cells, key=key)
 
     def _mark(self, run_id: int) -> Text:
         if run_id in self.selected:
