@@ -37,10 +37,12 @@ def config_label(config: RunConfig, also: Iterable[str] = ()) -> str:
 
 def changes_label(config: RunConfig, leave_out: Iterable[str] = ()) -> str:
     """The fields that differ from their defaults, as config_label words them, less those in `leave_out` (a
-    table's own columns): `raw pixels drop 0.1 seed 1`; "" for a config at its defaults."""
+    table's own columns), raw pixels first: `raw pixels drop 0.1 seed 1`; "" for a config at its defaults."""
     skip = set(_ALWAYS) | set(leave_out)
-    return " ".join(_changed(name, getattr(config, name)) for name, default in _defaults(config).items()
-                    if name not in skip and getattr(config, name) != default)
+    names = sorted(_defaults(config), key=lambda n: n != "normalize")  # raw pixels first: it fits a narrow column
+    defaults = _defaults(config)
+    return " ".join(_changed(name, getattr(config, name)) for name in names
+                    if name not in skip and getattr(config, name) != defaults[name])
 
 
 def distinct_labels(configs: Sequence[RunConfig]) -> list[str]:
