@@ -63,3 +63,30 @@ async def test_history_tells_raw_from_normalized(fixture_store, size) -> None:
         assert raw
         for run_id in raw:
             assert str(table.get_cell(str(run_id), "changes")).startswith("raw")
+
+
+async def test_trial_table_cells_grow_their_columns_as_trials_finish() -> None:
+    """A queued trial's cells are short ("queued", "-", ""); when it completes, its column widens, so
+    "completed" and 0.2909 show whole (they were cut to "comple" and "0.290")."""
+    from textual.app import App, ComposeResult
+
+    from hptune.core.sweeps import TrialRow
+    from hptune.tui.widgets.trial_table import TrialTable
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TrialTable(id="trials")
+
+    queued = TrialRow(0, 0, "WAITING", "queued", {"normalize": True}, None, ())
+    done = TrialRow(0, 0, "COMPLETE", "completed", {"normalize": True}, 0.2909, (),
+                    message="not improving after 3 epochs")
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(TrialTable)
+        table.set_trials([queued], ["normalize"], 3)
+        await pilot.pause()
+        table.set_trials([done], ["normalize"], 3)
+        await pilot.pause()
+        rendered = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        for whole in ("completed", "0.2909", "not improving after 3 epochs"):
+            assert whole in rendered, whole
