@@ -90,3 +90,20 @@ async def test_trial_table_cells_grow_their_columns_as_trials_finish() -> None:
         rendered = "\n".join(table.render_line(y).text for y in range(table.size.height))
         for whole in ("completed", "0.2909", "not improving after 3 epochs"):
             assert whole in rendered, whole
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_long_dataset_folder_shows_its_start_and_its_end(tmp_path, fixture_store, size) -> None:
+    folder = tmp_path / "home" / "someone" / "datasets" / "fashion-mnist"
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        field = app.screen.query_one("#field-dataset")
+        field.value = str(folder)
+        app.screen.query_one("#field-hidden_layers").focus()
+        await pilot.pause()
+        shown = field.render_line(0).text.strip()
+        assert "…" in shown and shown.endswith("/fashion-mnist") and shown.startswith("/t")
+        field.focus()
+        await pilot.pause()
+        assert field.value == str(folder)  # edited whole

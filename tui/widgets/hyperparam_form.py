@@ -28,6 +28,7 @@ from hptune.core.config import (
 )
 from hptune.core.data import REGISTRY, validate_name
 from hptune.tui.widgets.dropdown import Dropdown
+from hptune.tui.widgets.path_input import PathInput
 
 __all__ = ["HyperparamForm", "FIELD_LABELS"]
 
@@ -120,7 +121,8 @@ class HyperparamForm(VerticalScroll):
                                tooltip=field_help(name))
             else:
                 suggester = SuggestFromList(list(REGISTRY), case_sensitive=False) if name == "dataset" else None
-                yield Input(_text(name, value), placeholder=_PLACEHOLDERS.get(name, ""), compact=True,
+                kind = PathInput if name == "dataset" else Input
+                yield kind(_text(name, value), placeholder=_PLACEHOLDERS.get(name, ""), compact=True,
                             id=f"field-{name}", tooltip=field_help(name), suggester=suggester, select_on_focus=False)
         yield Static("", id=f"error-{name}", classes="field-error")
 
