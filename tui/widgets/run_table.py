@@ -23,7 +23,7 @@ _COLUMNS: list[tuple[str, str]] = [
     ("id", "id"),
     ("status", "status"),
     ("model", "model"),
-    ("opt", "optimizer"),
+    ("opt", "opt"),
     ("lr", "lr"),
     ("bs", "batch"),
     ("ep", "epochs"),
@@ -110,7 +110,7 @@ class RunTable(DataTable):
                 "val": _acc(r.val_accuracy),
                 "test": _acc(r.test_accuracy),
                 "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
-                "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
+                "started": r.started_at.strftime("%m-%d %H:%M") if r.started_at else "-",
                 "dataset": fit_cell(r.dataset.name if r.dataset else c.dataset, DATASET_WIDTH, "path"),
                 "changes": changes_label(c, leave_out=_IN_COLUMNS) or "-",
             }
@@ -130,7 +130,7 @@ class RunTable(DataTable):
                     for i, col in enumerate(self.columns.values())]
         fitted = [Column(n, "text" if key == "changes" else "number", minimum=len("changes"))
                   for key, n in zip(keys, naturals, strict=True)]
-        room = (self.scrollable_content_region.width or self.app.size.width - 4) - 1
+        room = self.app.size.width - 5  # the table spans the screen (its region may still be the old size here)
         widths = fit_widths(fitted, room, gap=2 * self.cell_padding)
         where = keys.index("changes")
         for key, cells in rows:
