@@ -5,6 +5,7 @@ Kept in the library so that the command line, the TUI and the sweep views say th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,27 +17,71 @@ if TYPE_CHECKING:
 _ALWAYS = ("hidden_layers", "hidden_units", "activation", "optimizer", "learning_rate", "batch_size")
 
 
-def config_label(config: RunConfig) -> str:
+def config_label(config: RunConfig, also: Iterable[str] = ()) -> str:
     """A one-line description, e.g. `2x100 relu adam lr 0.001 bs 256 raw pixels ep 8 seed 1 mnist-5k`.
 
     Two configs that differ in any field get different labels: after the model and the optimizer, every field
     that differs from its default follows, in the config's order (raw pixels, drop(out), mom(entum), ep(ochs),
-    pat(ience), seed, the dataset, val(idation size), spe (steps per execution))."""
-    widths = config.widths
-    if not config.hidden_layers:
-        model = "no hidden layer"
-    elif isinstance(config.hidden_units, int):
-        model = f"{config.hidden_layers}x{config.hidden_units}"
-    else:
-        model = f"{config.hidden_layers}x" + "x".join(str(w) for w in widths)
-    parts = [model, config.activation, config.optimizer, f"lr {config.learning_rate:g}", f"bs {config.batch_size}"]
-    defaults = {name: info.default for name, info in type(config).model_fields.items()}
-    for name, default in defaults.items():
+    pat(ience), seed, the dataset, val(idation size), spe (steps per execution)). The fields named in `also` (a
+    sweep's searched ones) are shown even at their defaults, so `normalized` is said where it was a choice."""
+    parts = [_model(config), config.activation, config.optimizer, f"lr {config.learning_rate:g}",
+             f"bs {config.batch_size}"]
+    shown = set(also)
+    for name, default in _defaults(config).items():
         value = getattr(config, name)
-        if name in _ALWAYS or value == default:
+        if name in _ALWAYS or (value == default and name not in shown):
             continue
         parts.append(_changed(name, value))
     return " ".join(parts)
+
+
+def changes_label(config: RunConfig, leave_out: Iterable[str] = ()) -> str:
+    """The fields that differ from their defaults, as config_label words them, less those in `leave_out` (a
+    table's own columns), raw pixels first: `raw pixels drop 0.1 seed 1`; "" for a config at its defaults."""
+    skip = set(_ALWAYS) | set(leave_out)
+    names = sorted(_defaults(config), key=lambda n: n != "normalize")  # raw pixels first: it fits a narrow column
+    defaults = _defaults(config)
+    return " ".join(_changed(name, getattr(config, name)) for name in names
+                    if name not in skip and getattr(config, name) != defaults[name])
+
+
+def distinct_labels(configs: Sequence[RunConfig]) -> list[str]:
+    """For several runs shown together (a chart's legend): each config's values of only the fields in which the
+    configs differ, so two runs that differ only in normalize read `normalized` and `raw pixels`. One config, or
+    configs that are all alike, get their full config_label."""
+    if len(configs) < 2:
+        return [config_label(c) for c in configs]
+    names = ["model", *(n for n in _defaults(configs[0]) if n not in ("hidden_layers", "hidden_units"))]
+    differing = [n for n in names if len({_field_text(c, n) for c in configs}) > 1]
+    if not differing:
+        return [config_label(c) for c in configs]
+    return [" ".join(_field_text(c, n) for n in differing) for c in configs]
+
+
+def _defaults(config: RunConfig) -> dict[str, Any]:
+    return {name: info.default for name, info in type(config).model_fields.items()}
+
+
+def _model(config: RunConfig) -> str:
+    if not config.hidden_layers:
+        return "no hidden layer"
+    if isinstance(config.hidden_units, int):
+        return f"{config.hidden_layers}x{config.hidden_units}"
+    return f"{config.hidden_layers}x" + "x".join(str(w) for w in config.widths)
+
+
+def _field_text(config: RunConfig, name: str) -> str:
+    """One field as a label says it, whatever its value (hidden_layers and hidden_units are said as the model)."""
+    if name in ("model", "hidden_layers", "hidden_units"):
+        return _model(config)
+    value = getattr(config, name)
+    if name == "learning_rate":
+        return f"lr {value:g}"
+    if name == "batch_size":
+        return f"bs {value}"
+    if name in ("activation", "optimizer"):
+        return str(value)
+    return _changed(name, value)
 
 
 #: Short names for the fields shown only when they differ from their defaults.
@@ -47,6 +92,8 @@ _SHORT = {"dropout": "drop", "momentum": "mom", "epochs": "ep", "patience": "pat
 def _changed(name: str, value: Any) -> str:
     if name == "normalize":
         return "normalized" if value else "raw pixels"
+    if value is None:
+        return f"{_SHORT.get(name, name)} off"
     if name == "dataset":
         return str(value)
     if name == "keep_model":
@@ -56,12 +103,15 @@ def _changed(name: str, value: Any) -> str:
     return f"{_SHORT.get(name, name)} {value}"
 
 
+def epoch_parts(m: EpochMetrics, epochs: int) -> list[str]:
+    """One finished epoch as the parts of its line, in Keras' words; a narrow view wraps between them."""
+    return [f"Epoch {m.epoch}/{epochs}", f"{m.seconds:.2f}s", f"loss: {m.loss:.4f}", f"acc: {m.accuracy:.4f}",
+            f"val_loss: {m.val_loss:.4f}", f"val_acc: {m.val_accuracy:.4f}"]
+
+
 def epoch_line(m: EpochMetrics, epochs: int) -> str:
-    """One finished epoch, in Keras' words (fits 80 columns up to epoch 9/9)."""
-    return (
-        f"Epoch {m.epoch}/{epochs}  {m.seconds:.2f}s  loss: {m.loss:.4f}  acc: {m.accuracy:.4f}"
-        f"  val_loss: {m.val_loss:.4f}  val_acc: {m.val_accuracy:.4f}"
-    )
+    """One finished epoch on one line (fits 80 columns up to epoch 9/9)."""
+    return "  ".join(epoch_parts(m, epochs))
 
 
 def status_line(outcome: RunOutcome) -> str:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hptune.core.fit import text_table
 from hptune.core.labels import config_label
 
 if TYPE_CHECKING:
@@ -20,19 +21,17 @@ def _fmt(value: float | None, spec: str = ".4f") -> str:
 
 
 def runs_table(records: Sequence[Any]) -> str:
-    """One line a run. The study is never cut (it is what `--study` and `study:NAME` take)."""
-    width = max([12, *(len(r.study or "") for r in records)])
-    header = (f"{'id':>4}  {'study':<{width}} {'status':<13} {'val_acc':>7} {'test':>7} {'ep':>7} {'time':>7}"
-              f"  {'dataset':<10} config")
-    lines = [header]
+    """Every column takes the room its values need (a study name can be pasted into `--study`); the pixels column
+    says raw or 0-1 for every run, and the config label runs on at the end."""
+    rows = []
     for r in records:
         c = r.config
-        dataset = r.dataset.name if r.dataset else c.dataset
-        lines.append(
-            f"{r.run_id:>4}  {r.study or '':<{width}} {r.status:<13} {_fmt(r.val_accuracy):>7}"
-            f" {_fmt(r.test_accuracy):>7} {len(r.epochs):>3}/{c.epochs:<3} {_fmt(r.train_seconds, '.1f'):>6}s"
-            f"  {dataset[:10]:<10} {config_label(c)}"
-        )
+        seconds = "-" if r.train_seconds is None or not math.isfinite(r.train_seconds) else f"{r.train_seconds:.1f}s"
+        rows.append([str(r.run_id), r.study or "", r.status, _fmt(r.val_accuracy), _fmt(r.test_accuracy),
+                     f"{len(r.epochs)}/{c.epochs}", seconds, r.dataset.name if r.dataset else c.dataset,
+                     "0-1" if c.normalize else "raw", config_label(c)])
+    lines = text_table(["id", "study", "status", "val_acc", "test", "ep", "time", "dataset", "pixels", "config"],
+                       rows)
     if not records:
         lines.append("(no runs yet: try `hptune run --dataset mnist-5k --epochs 2`)")
     return "\n".join(lines)
@@ -83,5 +82,7 @@ def summary_lines(snap: SweepSnapshot, seconds: float) -> list[str]:
     if best is not None:
         lines.append(f"best: trial {best.number} (run {best.run_id}) {snap.sweep.settings.objective} {best.value:.4f}"
                      f" with {params_text(best.params)}")
-        lines.append(f"best config: {config_label(snap.best_config())}  (hptune show {best.run_id})")  # type: ignore[union-attr]
+        searched = list(snap.sweep.space.space)
+        lines.append(f"best config: {config_label(snap.best_config(), also=searched)}"  # type: ignore[union-attr]
+                     f"  (hptune show {best.run_id})")  # type: ignore[union-attr]
     return lines

@@ -139,3 +139,17 @@ def test_a_sweep_over_a_missing_dataset_says_so_in_one_line_before_any_worker_st
     assert line.startswith("hptune: dataset: ") and str(missing) in line
     # checked before the sweep was created, so no worker was started on it (and the name is still free)
     assert Store(store).studies() == []
+
+
+def test_the_best_config_line_names_every_searched_field(tmp_path: Path) -> None:
+    """normalize=True is the default, so a plain label leaves it out; swept, it must be said."""
+    from hptune.core.cli.output import summary_lines
+
+    store = Store(str(tmp_path / "s.journal"))
+    space = space_from_data({"space": {"normalize": [True, False]}, "fixed": tiny(epochs=1)})
+    create_sweep(store, "pixels", space, SweepSettings(algorithm="grid"))
+    SweepWorker(store, "pixels").run()
+    snap = snapshot(store, "pixels")
+    best_line = [line for line in summary_lines(snap, 1.0) if line.startswith("best config:")][0]
+    assert snap.best_config().normalize  # 0-1 inputs win on this sample (raw pixels stay near chance at 1 epoch)
+    assert "normalized" in best_line

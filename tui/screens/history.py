@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hptune.core.filters import filter_records
-from hptune.core.labels import config_label
+from hptune.core.fit import shorten_end
+from hptune.core.labels import config_label, distinct_labels
 from hptune.core.store import Store, StoreError
 from hptune.tui.messages import OpenRun
 from hptune.tui.widgets import MetricChart, RunTable, Series
@@ -134,12 +135,12 @@ class HistoryScreen(Screen[None]):
     def _redraw(self) -> None:
         chosen = [self.table.records[i] for i in self.table.selected if i in self.table.records]
         acc, loss = [], []
-        # plotext leaves out a legend wider than the chart: cut the labels to fit (the table has the rest)
+        # the legend says how the chosen runs differ; plotext leaves out a legend wider than the chart, so a label
+        # too long still shortens (the table has the rest)
         room = max(8, self.query_one("#overlay-acc", MetricChart).size.width - 14)
-        for r in chosen:
+        for r, text in zip(chosen, distinct_labels([r.config for r in chosen]), strict=True):
             xs = [e.epoch for e in r.epochs]
-            label = f"#{r.run_id} {config_label(r.config)}"
-            label = label if len(label) <= room else label[: room - 1] + "…"
+            label = shorten_end(f"#{r.run_id} {text}", room)
             acc.append(Series(label, xs, [e.val_accuracy for e in r.epochs]))
             loss.append(Series(label, xs, [e.val_loss for e in r.epochs]))
         self.query_one("#overlay-acc", MetricChart).set_series(acc)

@@ -353,9 +353,9 @@ class MainScreen(Screen[None]):
         title = escape(config_label(outcome.config))
         self.query_one("#run-title", Static).update(f"[b]Run {outcome.run_id}[/] {outcome.status} · {title}")
         log = self.query_one(EpochLog)
-        log.note(escape(status_line(outcome)))  # the scores are in the results panel
+        log.note(status_line(outcome))  # the scores are in the results panel
         if outcome.diagnosis:
-            log.note(escape(f"diagnosis: {outcome.diagnosis.line}"))
+            log.note(f"diagnosis: {outcome.diagnosis.line}")
         planned = self.run_config.epochs if self.run_config else len(self.epochs)
         seconds = outcome.train_seconds or 0.0
         self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{outcome.status} in {seconds:.1f}s")

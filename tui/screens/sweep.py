@@ -372,7 +372,8 @@ class SweepScreen(Screen[None]):
         if config is None:
             self.notify("No finished trial yet.", severity="warning")
             return
-        self.post_message(UseConfig(config, f"The best trial's config ({config_label(config)})"))
+        searched = list(self.snapshot.sweep.space.space) if self.snapshot is not None else []
+        self.post_message(UseConfig(config, f"The best trial's config ({config_label(config, also=searched)})"))
 
     def action_importance(self) -> None:
         from hptune.tui.screens.importance import ImportanceScreen

@@ -28,6 +28,7 @@ from hptune.core.config import (
 )
 from hptune.core.dataset_names import NAMES, validate_name
 from hptune.tui.widgets.dropdown import Dropdown
+from hptune.tui.widgets.path_input import PathInput
 
 __all__ = ["HyperparamForm", "FIELD_LABELS"]
 
@@ -123,7 +124,8 @@ class HyperparamForm(VerticalScroll):
                                tooltip=field_help(name))
             else:
                 suggester = SuggestFromList(list(NAMES), case_sensitive=False) if name == "dataset" else None
-                yield Input(_text(name, value), placeholder=_PLACEHOLDERS.get(name, ""), compact=True,
+                kind = PathInput if name == "dataset" else Input
+                yield kind(_text(name, value), placeholder=_PLACEHOLDERS.get(name, ""), compact=True,
                             id=f"field-{name}", tooltip=field_help(name), suggester=suggester, select_on_focus=False)
         yield Static("", id=f"error-{name}", classes="field-error")
 

@@ -16,6 +16,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from hptune.core.config import RunConfig
+from hptune.core.fit import Column, fit_cell, fit_widths
+from hptune.core.labels import changes_label
 
 __all__ = ["RunTable", "SORT_COLUMNS"]
 
@@ -26,7 +28,7 @@ _COLUMNS: list[tuple[str, str]] = [
     ("study", "study"),
     ("status", "status"),
     ("model", "model"),
-    ("opt", "optimizer"),
+    ("opt", "opt"),
     ("lr", "lr"),
     ("bs", "batch"),
     ("ep", "epochs"),
@@ -35,12 +37,17 @@ _COLUMNS: list[tuple[str, str]] = [
     ("time", "time"),
     ("started", "started"),
     ("dataset", "dataset"),
+    ("changes", "changes"),
 ]
 #: Columns left out when the terminal is narrower than 100 columns.
-_WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset"})
+_WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset", "time"})
 SORT_COLUMNS = ("id", "val", "test", "time", "status", "model", "study")
 #: Rows built at once: a few screens' worth, so paging is rare and cheap.
 PAGE = 60
+#: Own columns, left out of the non-default fields' column.
+_IN_COLUMNS = ("epochs", "dataset")
+#: The widest a dataset name or folder gets before it shortens in the middle.
+DATASET_WIDTH = 24
 _DESCENDING = frozenset({"val", "test"})
 _STATUS_STYLE = {"completed": "green", "early-stopped": "green", "stopped": "yellow", "diverged": "red",
                  "failed": "red", "interrupted": "yellow", "running": "cyan"}
@@ -115,8 +122,9 @@ class RunTable(DataTable):
             "val": _acc(r.val_accuracy),
             "test": _acc(r.test_accuracy),
             "time": Text("-" if r.train_seconds is None else f"{r.train_seconds:.1f}s", justify="right"),
-            "started": r.started_at.strftime("%Y-%m-%d %H:%M") if r.started_at else "-",
-            "dataset": r.dataset.name if r.dataset else c.dataset,
+            "started": r.started_at.strftime("%m-%d %H:%M") if r.started_at else "-",
+            "dataset": fit_cell(r.dataset.name if r.dataset else c.dataset, DATASET_WIDTH, "path"),
+            "changes": changes_label(c, leave_out=_IN_COLUMNS) or "-",
         }
 
     def _show_page(self, start: int, cursor: int) -> None:
@@ -126,9 +134,11 @@ class RunTable(DataTable):
         self.page_start = start
         self.clear()
         keys = [key for key, _ in _COLUMNS if key in self.columns]
+        rows = []
         for r in self.ordered[start:start + PAGE]:
             cells = self._cells(r)
-            self.add_row(*(cells[key] for key in keys), key=str(r.run_id))
+            rows.append((str(r.run_id), [cells[key] for key in keys]))
+        self._add_fitted(rows)
         if total:
             self.move_cursor(row=max(0, min(cursor, total - 1)) - start, animate=False)
         self._title()
@@ -178,6 +188,23 @@ class RunTable(DataTable):
 
     def action_scroll_bottom(self) -> None:
         self._place(len(self.ordered) - 1)
+
+    def _add_fitted(self, rows: list[tuple[str, list[Any]]]) -> None:
+        """Add the rows with the non-default fields' column fitted to the room the others leave (core.fit's rule:
+        the numbers keep their width, that text shortens with an ellipsis)."""
+        keys = [str(k.value) for k in self.columns]
+        def plain(cell: Any) -> str:
+            return cell.plain if isinstance(cell, Text) else str(cell)
+        naturals = [max([len(col.label.plain)] + [len(plain(cells[i])) for _, cells in rows])
+                    for i, col in enumerate(self.columns.values())]
+        fitted = [Column(n, "text" if key == "changes" else "number", minimum=len("changes"))
+                  for key, n in zip(keys, naturals, strict=True)]
+        room = self.app.size.width - 5  # the table spans the screen (its region may still be the old size here)
+        widths = fit_widths(fitted, room, gap=2 * self.cell_padding)
+        where = keys.index("changes")
+        for key, cells in rows:
+            cells[where] = fit_cell(plain(cells[where]), widths[where])
+            self.add_row(*cells, key=key)
 
     def _mark(self, run_id: int) -> Text:
         if run_id in self.selected:

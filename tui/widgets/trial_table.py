@@ -52,7 +52,7 @@ class TrialTable(DataTable):
             key = str(trial.number)
             if key in self.rows:
                 for column, text in cells.items():
-                    if str(self.get_cell(key, column)) != text:
-                        self.update_cell(key, column, text)
+                    if str(self.get_cell(key, column)) != text:  # a longer value widens its column: none is cut
+                        self.update_cell(key, column, text, update_width=True)
             else:
                 self.add_row(*cells.values(), key=key)

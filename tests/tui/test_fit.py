@@ -1,0 +1,109 @@
+"""Nothing cut mid-value on screen, at 80x24 and 120x40: the epoch log wraps between figures, the history's
+columns and legend tell runs apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from hptune.core.config import make_config
+from hptune.core.labels import epoch_parts
+from hptune.tui.app import make_app
+from hptune.tui.screens import HistoryScreen
+from hptune.tui.widgets import EpochLog, RunTable
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_epoch_log_shows_every_figure_whole(fixture_store, size) -> None:
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k", "epochs": 8}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        record = fixture_store.get(0)
+        app.main_screen.show_record(record)
+        await pilot.pause()
+        log = app.screen.query_one(EpochLog)
+        lines = [strip.text for strip in log.lines]
+        text = "\n".join(lines)
+        assert all(len(line.rstrip()) <= log.text_width for line in lines)
+        for m in record.epochs:
+            for part in epoch_parts(m, record.config.epochs):
+                assert part in text, part
+        log.note("diagnosis: " + "train for more epochs " * 8)
+        await pilot.pause()
+        assert all(len(strip.text.rstrip()) <= log.text_width for strip in log.lines)
+        assert " ".join(s.text.strip() for s in log.lines).count("train for more epochs") == 8
+
+
+async def test_epoch_log_lays_out_again_on_resize(fixture_store) -> None:
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k", "epochs": 8}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.main_screen.show_record(fixture_store.get(0))
+        await pilot.pause()
+        log = app.screen.query_one(EpochLog)
+        wide = len(log.lines)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert len(log.lines) > wide  # the epochs now take two lines each
+        assert all(len(s.text.rstrip()) <= log.text_width for s in log.lines)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_history_tells_raw_from_normalized(fixture_store, size) -> None:
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.push_screen(HistoryScreen())
+        await pilot.pause()
+        table = app.screen.query_one(RunTable)
+        assert "changes" in [str(c.label) for c in table.columns.values()]
+        raw = [r.run_id for r in fixture_store.runs() if not r.config.normalize]
+        assert raw
+        for run_id in raw:
+            assert str(table.get_cell(str(run_id), "changes")).startswith("raw")
+
+
+async def test_trial_table_cells_grow_their_columns_as_trials_finish() -> None:
+    """A queued trial's cells are short ("queued", "-", ""); when it completes, its column widens, so
+    "completed" and 0.2909 show whole (they were cut to "comple" and "0.290")."""
+    from textual.app import App, ComposeResult
+
+    from hptune.core.sweeps import TrialRow
+    from hptune.tui.widgets.trial_table import TrialTable
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TrialTable(id="trials")
+
+    queued = TrialRow(0, 0, "WAITING", "queued", {"normalize": True}, None, ())
+    done = TrialRow(0, 0, "COMPLETE", "completed", {"normalize": True}, 0.2909, (),
+                    message="not improving after 3 epochs")
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(TrialTable)
+        table.set_trials([queued], ["normalize"], 3)
+        await pilot.pause()
+        table.set_trials([done], ["normalize"], 3)
+        await pilot.pause()
+        rendered = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        for whole in ("completed", "0.2909", "not improving after 3 epochs"):
+            assert whole in rendered, whole
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_long_dataset_folder_shows_its_start_and_its_end(tmp_path, fixture_store, size) -> None:
+    folder = tmp_path / "home" / "someone" / "datasets" / "fashion-mnist"
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        field = app.screen.query_one("#field-dataset")
+        field.value = str(folder)
+        app.screen.query_one("#field-hidden_layers").focus()
+        await pilot.pause()
+        shown = field.render_line(0).text.strip()
+        assert "…" in shown and shown.endswith("/fashion-mnist") and shown.startswith("/t")
+        field.focus()
+        await pilot.pause()
+        assert field.value == str(folder)  # edited whole
