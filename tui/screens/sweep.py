@@ -291,6 +291,7 @@ class SweepScreen(Screen[None]):
         searched = list(snap.sweep.space.space)
         if first and not self.running:
             self.query_one(SpaceEditor).load(snap.sweep.space)
+            self._load_settings(snap)
         self.query_one(TrialTable).set_trials(snap.trials, searched, snap.sweep.space.max_epochs)
         maximize = settings.direction == "maximize"
         self.query_one(BestSoFarChart).show(snap.trials, settings.objective, maximize)
@@ -326,6 +327,18 @@ class SweepScreen(Screen[None]):
         for name, chart in charts.items():
             spec = snap.sweep.space.space[name]
             chart.show(snap.trials, snap.sweep.settings.objective, log_x=isinstance(spec, Range) and spec.log)
+
+    def _load_settings(self, snap: SweepSnapshot) -> None:
+        """The watched sweep's settings beside its space, so the left side never contradicts the status line."""
+        settings = snap.sweep.settings
+        for name, options in (("algorithm", ALGORITHMS), ("pruner", PRUNERS), ("objective", OBJECTIVES)):
+            value = getattr(settings, name)
+            if value in options:  # an old study's test objective is shown in the status line only
+                self.query_one(f"#setting-{name}", Select).value = value
+        for name, value in (("trials", settings.trials), ("timeout", settings.timeout), ("workers", settings.workers),
+                            ("study", snap.sweep.name)):
+            text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+            self.query_one(f"#setting-{name}", Input).value = text
 
     def _clear_charts(self) -> None:
         self.query_one(BestSoFarChart).show([], SweepSettings.model_fields["objective"].default, True)

@@ -11,10 +11,10 @@ from textual_plotext import PlotextPlot
 
 __all__ = ["Plot", "LINE_COLORS", "whole_ticks"]
 
-#: Colours of a chart's lines, in order, as plotext names them and as the legend below the plot writes them.
-LINE_COLORS: tuple[tuple[str, str], ...] = (
-    ("blue+", "bright_blue"), ("orange+", "orange1"), ("green+", "bright_green"), ("magenta+", "bright_magenta"),
-    ("cyan+", "bright_cyan"), ("red+", "bright_red"), ("yellow+", "bright_yellow"),
+#: Colours of a chart's lines, in order: a 256-colour number for plotext and the same colour for the legend, so a
+#: line and its name match exactly in every terminal.
+LINE_COLORS: tuple[tuple[int, str], ...] = tuple(
+    (n, f"color({n})") for n in (75, 214, 114, 170, 80, 203, 227)
 )
 
 
@@ -51,6 +51,8 @@ class Plot(PlotextPlot):
         self.plt.theme(self._get_plotext_theme_name(self.app.theme))
         text = Text.from_ansi(self.plt.build())
         if legend is not None:
+            if text.plain.endswith("\n"):
+                text.right_crop(1)  # plotext ends its last line with a newline: the legend takes that row
             text.append("\n")
             text.append(legend)
         text.no_wrap, text.overflow = True, "crop"  # plotext sometimes builds lines a cell wider than asked

@@ -86,6 +86,8 @@ class ParamScatter(_Chart):
                 plt.xticks(list(range(len(labels))), labels)
             elif log_x and all(x > 0 for x in xs):
                 plt.xscale("log")
+            elif len(set(xs)) <= 5:  # a few choices: a tick at each, none between
+                plt.xticks(sorted(set(xs)), [f"{x:g}" for x in sorted(set(xs))])
             elif all(x.is_integer() for x in xs):  # layers, units, epochs: whole numbers on the axis
                 low, high = int(min(xs)), int(max(xs))
                 plt.xticks(whole_ticks(low, max(high, low + 1), max(10, self.size.width - 8)))
