@@ -48,7 +48,7 @@ INT_FIELDS = frozenset(
     {"hidden_layers", "hidden_units", "batch_size", "epochs", "patience", "seed", "steps_per_execution"}
 )
 #: RunConfig fields that hold real numbers: a range over them samples floats.
-FLOAT_FIELDS = frozenset({"dropout", "learning_rate", "momentum", "validation_size"})
+FLOAT_FIELDS = frozenset({"dropout", "learning_rate", "momentum", "validation_size", "train_fraction"})
 
 Choice = bool | int | float | str | list[int]
 

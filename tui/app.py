@@ -223,7 +223,7 @@ class HptuneApp(App[int]):
         if not self.make_room() or any(isinstance(screen, SweepScreen) for screen in self.screen_stack):
             return
         if not self.is_screen_installed("sweep"):
-            self.install_screen(SweepScreen(self.main_screen.form.config or self.start_config), "sweep")
+            self.install_screen(SweepScreen(), "sweep")
         self.push_screen("sweep")
 
     async def action_quit(self) -> None:

@@ -107,3 +107,43 @@ def test_sweep_screen_on_a_stopped_sweep(snap_compare, tmp_path: Path, monkeypat
 
     app = make_app(store, make_config({"dataset": "digits"}))
     assert snap_compare(app, terminal_size=size, run_before=watch)
+
+
+@pytest.mark.parametrize(("size", "pane"), [
+    pytest.param((80, 24), "setup", id="80x24-setup"), pytest.param((80, 24), "trials", id="80x24-trials"),
+    pytest.param((80, 24), "charts", id="80x24-charts"), pytest.param((120, 40), "trials", id="120x40"),
+])
+def test_sweep_screen_watching_a_sweep(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size,
+                                       pane) -> None:
+    """The sweep screen on the recorded 24-trial search; at 80x24 one pane at a time (at 120x40 all three)."""
+    from hptune.core.store import Store
+    from hptune.tui.widgets.sweep_charts import ParamScatter
+    from hptune.tui.widgets.trial_table import TrialTable
+
+    shutil.copy(SWEEP_JOURNAL, tmp_path / "sweep.journal")
+    monkeypatch.chdir(tmp_path)
+    store = Store("sweep.journal")
+
+    async def watch(pilot) -> None:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        screen = pilot.app.screen
+        select = screen.query_one("#watch")
+        for _ in range(600):
+            if any(str(v) == "digits-search" for _, v in select._options):
+                break
+            await pilot.pause(0.05)
+        select.value = "digits-search"
+        table = screen.query_one(TrialTable)
+        for _ in range(1200):
+            if table.row_count == 24 and screen.query(ParamScatter):
+                break
+            await pilot.pause(0.05)
+        screen.show_pane(pane)
+        screen.query_one(TrialTable).focus()
+        await _settle(pilot)
+        await pilot.pause(0.3)
+        await _settle(pilot)
+
+    app = make_app(store, make_config({"dataset": "digits"}))
+    assert snap_compare(app, terminal_size=size, run_before=watch)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input, Select, Static
 
-from hptune.core.config import make_config
+from hptune.core.config import RunConfig, make_config
 from hptune.core.space import SweepSettings, space_from_data
 from hptune.core.sweeps import SweepWorker, create_sweep, snapshot
 from hptune.tui.app import make_app
@@ -53,6 +53,8 @@ async def test_run_a_grid_sweep_and_use_the_best_config(store, wait_for) -> None
     app = make_app(store, make_config(BASE))
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await _open(app, pilot)
+        await _set(pilot, screen, "#values-dataset", "mnist-5k")
+        await _set(pilot, screen, "#values-epochs", "1")
         await _set(pilot, screen, "#mode-hidden_layers", "fixed")
         await _set(pilot, screen, "#values-hidden_layers", "1")
         await _set(pilot, screen, "#values-hidden_units", "8, 32")
@@ -136,3 +138,81 @@ async def test_a_stopped_sweep_reads_not_run_and_resumes_from_the_screen(store, 
         assert sorted(t.params["hidden_units"] for t in snap.trials) == [8, 16, 24] and len(snap.trials) == 3
         assert not snap.sweep.stopped and not snap.resumable
         assert resume.disabled and "resumes it" not in str(screen.query_one("#sweep-status", Static).render())
+
+
+async def test_every_config_field_has_a_row_that_starts_from_the_sweep_defaults(store) -> None:
+    """The main form holds raw pixels and 1 epoch; the sweep screen still starts from RunConfig's defaults (what
+    `hptune sweep` uses), so the same space scores the same from the screen and from the command line."""
+    app = make_app(store, make_config({**BASE, "normalize": False, "patience": 3, "dropout": 0.2}))
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await _open(app, pilot)
+        editor = screen.query_one(SpaceEditor)
+        for name in RunConfig.model_fields:
+            assert editor.query_one(f"#mode-{name}", Select).value in ("fixed", "choices", "range", "log"), name
+        assert editor.query_one("#values-normalize", Input).value == "true"
+        assert editor.query_one("#values-patience", Input).value == "off"
+        assert editor.query_one("#values-epochs", Input).value == "10"
+        assert screen.space is not None and screen.space.fixed == {}  # defaults go without saying, as in a file
+        assert screen.space.config({"hidden_layers": 1, "hidden_units": 32, "learning_rate": 0.01}) == RunConfig(
+            hidden_layers=1, hidden_units=32, learning_rate=0.01)
+        # any field can be fixed, searched over choices or (numbers) a range
+        await _set(pilot, screen, "#values-normalize", "false")
+        await _set(pilot, screen, "#values-patience", "2")
+        await _set(pilot, screen, "#mode-train_fraction", "range")
+        await _set(pilot, screen, "#values-train_fraction", "0.25, 1")
+        assert screen.space is not None, screen.query_one(SpaceEditor).error
+        assert screen.space.fixed == {"normalize": False, "patience": 2}
+        assert "train_fraction" in screen.space.space
+        # names and switches take fixed or choices, never a range
+        modes = [str(v) for _, v in editor.query_one("#mode-normalize", Select)._options]
+        assert modes == ["fixed", "choices"]
+
+
+async def test_watching_another_sweep_leaves_nothing_of_the_previous_one(store, wait_for) -> None:
+    for name, units in (("three", [8, 16, 24]), ("one", [12])):
+        space = space_from_data({"space": {"hidden_units": units},
+                                 "fixed": {"dataset": "mnist-5k", "hidden_layers": 1, "epochs": 1}})
+        create_sweep(store, name, space, SweepSettings(algorithm="grid"))
+    SweepWorker(store, "three").run()
+    app = make_app(store, make_config(BASE))
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await _open(app, pilot)
+        watch = screen.query_one("#watch", Select)
+        await wait_for(pilot, lambda: len(watch._options) >= 3, what="the study list")
+        watch.value = "three"
+        table = screen.query_one(TrialTable)
+        await wait_for(pilot, lambda: table.row_count == 3, timeout=300, what="the three trials")
+        assert screen.query_one(BestSoFarChart).empty is None
+        watch.value = "one"  # never ran: its one grid point queued, no best
+        await wait_for(pilot, lambda: screen.snapshot is not None and screen.snapshot.sweep.name == "one",
+                       what="the second sweep")
+        await pilot.pause()
+        assert table.row_count == len(screen.snapshot.trials) < 3
+        assert not any("completed" in str(table.get_cell(key, "state")) for key in table.rows)
+        assert screen.query_one(BestSoFarChart).empty == "No trial has finished yet."
+        curves = screen.query_one("#best-curves")
+        assert curves.title == "Best trial" and curves.empty is not None
+        assert not screen.query(ParamScatter) or all(not c.points for c in screen.query(ParamScatter))
+
+
+async def test_small_terminal_shows_one_pane_at_a_time(store) -> None:
+    app = make_app(store, make_config(BASE))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        left, right = screen.query_one("#sweep-left"), screen.query_one("#sweep-right")
+        assert left.display and not right.display
+        assert screen.query_one("#space").region.width >= 40  # the editor gets the width, not a sliver
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not left.display and right.display
+        assert screen.query_one(TrialTable).region.height >= 12
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.query_one(BestSoFarChart).region.width >= 30
+        assert not screen.query_one(TrialTable).display
+    app = make_app(store, make_config(BASE))
+    async with app.run_test(size=(140, 45)) as pilot:  # a large terminal shows every pane at once
+        screen = await _open(app, pilot)
+        assert not screen.query_one("#sweep-panes").display
+        assert screen.query_one("#sweep-left").display and screen.query_one("#sweep-right").display
+        assert screen.query_one(TrialTable).display and screen.query_one(BestSoFarChart).display

@@ -10,10 +10,10 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig
@@ -32,6 +32,12 @@ CHART_INTERVAL = 0.5
 PROGRESS_INTERVAL = 0.25
 #: Narrower than this, the form makes way for the dashboard while a run trains.
 NARROW = 100
+NO_RUN = "No run yet: ctrl+r trains the form's config."
+
+
+def _no_epoch(status: str) -> str:
+    """Why a run that ended has no curve: it ended before its first epoch did."""
+    return f"No epoch finished: the run {status} before the end of its first epoch."
 
 
 class MainScreen(Screen[None]):
@@ -47,6 +53,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+l", "preset", "Preset", priority=True, tooltip="Pick one of the tutorial's experiments"),
         Binding("ctrl+g", "lessons", "Lessons", priority=True, tooltip="The tutorial's experiments, with seed spread"),
         Binding("ctrl+y", "system", "Load", priority=True, show=False, tooltip="Show or hide CPU, memory and GPU load"),
+        Binding("ctrl+n", "next_pane", "Pane", priority=True, show=False,
+                tooltip="On a small terminal: the next of curves, epoch log and results"),
     ]
 
     def __init__(self, config: RunConfig) -> None:
@@ -81,12 +89,14 @@ class MainScreen(Screen[None]):
                 with Horizontal(id="actions"):
                     yield Button("Train ^r", variant="success", id="train", compact=True)
                     yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
-            with VerticalScroll(id="dashboard"):
+            with Vertical(id="dashboard", classes="-show-curves"):
                 yield Static("No run yet: edit the form, then press [b]ctrl+r[/] to train.", id="run-title")
                 yield Static("", id="notice")
+                yield Tabs(Tab("Curves", id="pane-curves"), Tab("Log", id="pane-log"),
+                           Tab("Results", id="pane-results"), id="dash-panes", classes="pane-switcher")
                 with Horizontal(id="charts"):
-                    yield MetricChart("Accuracy", "accuracy", id="acc-chart", classes="chart")
-                    yield MetricChart("Loss", "loss", id="loss-chart", classes="chart")
+                    yield MetricChart("Accuracy", "accuracy", id="acc-chart", classes="chart", empty=NO_RUN)
+                    yield MetricChart("Loss", "loss", id="loss-chart", classes="chart", empty=NO_RUN)
                 yield EpochProgress(id="progress")
                 with Vertical(id="bottom"):
                     yield EpochLog(id="epoch-log")
@@ -150,7 +160,7 @@ class MainScreen(Screen[None]):
         log.clear()
         for m in self.epochs:
             log.epoch(m, planned)
-        self._redraw_charts(planned)
+        self._redraw_charts(_no_epoch(record.status))
         self.query_one(EpochProgress).stored(len(self.epochs), planned, f"{record.status} · stored run")
         self.query_one(ResultsPanel).show(record)
         self._reveal_results()
@@ -184,9 +194,10 @@ class MainScreen(Screen[None]):
         self.query_one(EpochLog).clear()
         self.query_one(ResultsPanel).update("[dim]Training…[/]")
         self.query_one(EpochProgress).reset(config.epochs, "starting…")
-        self._redraw_charts(config.epochs)
+        self._redraw_charts(f"Waiting for the first of {config.epochs} epochs…")
         if self.app.size.width < NARROW:
-            self.query_one("#form-pane").display = False
+            self._show_form(False)  # the charts get the whole width while the run trains
+        self.show_pane("curves")
         self._sync_buttons()
         self.training = self.run_training(config, self.stop_event, self.recorder)
 
@@ -224,13 +235,12 @@ class MainScreen(Screen[None]):
 
     def action_toggle_form(self) -> None:
         pane = self.query_one("#form-pane")
-        pane.display = not pane.display
+        self._show_form(not pane.display)
         if pane.display:
             self.form.query_one("#field-hidden_layers").focus()
 
     def action_preset(self) -> None:
-        pane = self.query_one("#form-pane")
-        pane.display = True
+        self._show_form(True)
         select = self.form.query_one("#preset")
         select.focus()
         select.action_show_overlay()
@@ -324,17 +334,17 @@ class MainScreen(Screen[None]):
     def _epoch_done(self, message: EpochDone) -> None:
         self.epochs.append(message.event.metrics)
         self._pending_log.append((message.event.metrics, message.event.epochs))
-        self._charts_due(message.event.epochs)
+        self._charts_due()
 
-    def _charts_due(self, planned: int) -> None:
+    def _charts_due(self) -> None:
         """Show finished epochs in the log and the curves, at most every CHART_INTERVAL seconds: short epochs
         come faster than anyone reads them, and each redraw takes the training thread's time (the GIL)."""
         now = time.monotonic()
         wait = self._last_chart + CHART_INTERVAL - now
         if wait <= 0:
-            self._redraw_charts(planned)
+            self._redraw_charts()
         elif self._chart_timer is None:
-            self._chart_timer = self.set_timer(wait, lambda: self._redraw_charts(planned))
+            self._chart_timer = self.set_timer(wait, self._redraw_charts)
 
     def _flush_log(self) -> None:
         log = self.query_one(EpochLog)
@@ -345,7 +355,7 @@ class MainScreen(Screen[None]):
     @on(Finished)
     def _finished(self, message: Finished) -> None:
         outcome = message.event.outcome
-        self._redraw_charts(self.run_config.epochs if self.run_config else len(self.epochs))
+        self._redraw_charts(_no_epoch(outcome.status))
         self.outcome = outcome  # named by the recorder, which saw the event first
         self.confusion, self.mistakes = outcome.confusion, outcome.mistakes
         self._show_notice(None)  # the results panel carries the notice from now on
@@ -373,7 +383,7 @@ class MainScreen(Screen[None]):
             self._worker_failed(event.worker.error)
         self._sync_buttons()
         if self.app.size.width >= NARROW:
-            self.query_one("#form-pane").display = True
+            self._show_form(True)
         self._reveal_results()
         if self.quit_when_done:
             self.app.exit()
@@ -404,7 +414,8 @@ class MainScreen(Screen[None]):
             self.app.push_screen(ErrorDialog(title, text))
 
     # --- drawing --------------------------------------------------------------------------------------------------
-    def _redraw_charts(self, planned: int) -> None:
+    def _redraw_charts(self, empty: str | None = None) -> None:
+        """The curves of the epochs so far; `empty` says why there are none (yet)."""
         if self._chart_timer is not None:
             self._chart_timer.stop()
             self._chart_timer = None
@@ -414,20 +425,35 @@ class MainScreen(Screen[None]):
         self.query_one("#acc-chart", MetricChart).set_series(
             [Series("train", xs, [m.accuracy for m in self.epochs]),
              Series("val", xs, [m.val_accuracy for m in self.epochs])],
-            planned,
+            empty,
         )
         self.query_one("#loss-chart", MetricChart).set_series(
             [Series("train", xs, [m.loss for m in self.epochs]),
              Series("val", xs, [m.val_loss for m in self.epochs])],
-            planned,
+            empty,
         )
 
     def _reveal_results(self) -> None:
-        """On a small terminal the results sit below the charts: scroll them into view."""
-        if self.app.size.width < NARROW or self.app.size.height < 32:
-            self.call_after_refresh(
-                self.query_one("#dashboard").scroll_to_widget, self.query_one(ResultsPanel), animate=False
-            )
+        """On a small terminal the dashboard shows one pane at a time: the results, once a run has ended."""
+        self.show_pane("results")
+
+    # --- panes on a small terminal --------------------------------------------------------------------------------
+    def show_pane(self, name: str) -> None:
+        """Curves, log or results: on a small terminal one at a time (CSS), on a large one all of them."""
+        self.query_one("#dash-panes", Tabs).active = f"pane-{name}"
+
+    @on(Tabs.TabActivated, "#dash-panes")
+    def _pane_chosen(self, event: Tabs.TabActivated) -> None:
+        dashboard = self.query_one("#dashboard")
+        for pane in ("curves", "log", "results"):
+            dashboard.set_class(event.tab.id == f"pane-{pane}", f"-show-{pane}")
+
+    def action_next_pane(self) -> None:
+        self.query_one("#dash-panes", Tabs).action_next_tab()
+
+    def _show_form(self, shown: bool) -> None:
+        self.query_one("#form-pane").display = shown
+        self.query_one("#body").set_class(not shown, "-no-form")
 
     def _show_notice(self, text: str | None) -> None:
         notice = self.query_one("#notice", Static)

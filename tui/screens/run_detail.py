@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from rich.markup import escape
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import format_bytes
@@ -25,6 +25,8 @@ class RunDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
+        Binding("ctrl+n", "next_pane", "Pane", show=False,
+                tooltip="On a small terminal: the next of confusion matrix, results and digits"),
     ]
 
     def __init__(self, run_id: int) -> None:
@@ -34,7 +36,9 @@ class RunDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        with VerticalScroll(id="detail-body", classes="screen-body"):
+        yield Tabs(Tab("Confusion", id="pane-confusion"), Tab("Results", id="pane-results"),
+                   Tab("Digits", id="pane-digits"), id="detail-panes", classes="pane-switcher")
+        with VerticalScroll(id="detail-body", classes="screen-body -show-confusion"):
             yield Static("", id="detail-title")
             with Horizontal(id="detail-top"):
                 yield ConfusionMatrix(id="confusion")
@@ -100,6 +104,15 @@ class RunDetailScreen(Screen[None]):
             grid.display = bool(digits)
         elif event.state == WorkerState.ERROR:
             note.update(f"[$error]Could not load the test images: {escape(str(event.worker.error))}[/]")
+
+    @on(Tabs.TabActivated, "#detail-panes")
+    def _pane_chosen(self, event: Tabs.TabActivated) -> None:
+        body = self.query_one("#detail-body")
+        for pane in ("confusion", "results", "digits"):
+            body.set_class(event.tab.id == f"pane-{pane}", f"-show-{pane}")
+
+    def action_next_pane(self) -> None:
+        self.query_one("#detail-panes", Tabs).action_next_tab()
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -14,10 +14,10 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
-from hptune.core.config import RunConfig, format_validation_error
+from hptune.core.config import format_validation_error
 from hptune.core.labels import config_label
 from hptune.core.space import ALGORITHMS, DEFAULT_TRIALS, OBJECTIVES, PRUNERS, Range, SearchSpace, SweepSettings
 from hptune.core.sweeps import SweepSnapshot
@@ -50,6 +50,8 @@ class SweepScreen(Screen[None]):
         Binding("ctrl+k", "importance", "Importance", priority=True, show=False,
                 tooltip="Which hyperparameters mattered for the sweep's objective"),
         Binding("ctrl+y", "system", "Load", priority=True, show=False, tooltip="Show or hide CPU, memory and GPU load"),
+        Binding("ctrl+n", "next_pane", "Pane", priority=True, show=False,
+                tooltip="On a small terminal: the next of setup, trials and charts"),
     ]
 
     class SnapshotRead(Message):
@@ -59,9 +61,8 @@ class SweepScreen(Screen[None]):
             super().__init__()
             self.snapshot = snapshot
 
-    def __init__(self, base: RunConfig) -> None:
+    def __init__(self) -> None:
         super().__init__(id="sweep")
-        self.base = base
         self.space: SearchSpace | None = None
         self.watching: str | None = None
         self.snapshot: SweepSnapshot | None = None
@@ -71,40 +72,48 @@ class SweepScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        with Horizontal(id="sweep-body", classes="screen-body"):
-            with Vertical(id="sweep-left"):
-                yield SpaceEditor(self.base, id="space")
-                with Vertical(id="sweep-settings"):
-                    defaults = SweepSettings.model_fields
-                    for name, options in (("algorithm", ALGORITHMS), ("pruner", PRUNERS), ("objective", OBJECTIVES)):
-                        with Horizontal(classes="space-row"):
-                            yield Label(name, classes="space-label")
-                            yield Dropdown([(o, o) for o in options], value=defaults[name].default, allow_blank=False,
-                                         compact=True, id=f"setting-{name}", classes="setting")
-                    for name, value, hint in (("trials", "", f"{DEFAULT_TRIALS} (budget)"), ("timeout", "", "seconds"),
-                                              ("workers", str(defaults["workers"].default), "processes"),
-                                              ("study", "", "name (auto)")):
-                        with Horizontal(classes="space-row"):
-                            yield Label(name, classes="space-label")
-                            yield Input(value, placeholder=hint, compact=True, id=f"setting-{name}", classes="setting")
-                    yield Static("", id="settings-error")
-                with Horizontal(id="sweep-actions"):
-                    yield Button("Start ^r", variant="success", id="start", compact=True)
-                    yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
-                    yield Button("Best ^b", id="use-best", compact=True, disabled=True,
-                                 tooltip="Put the best trial's config in the main form")
-                    yield Button("Resume ^u", variant="primary", id="resume", compact=True, disabled=True,
-                                 tooltip="Go on with the watched sweep where it stopped")
-                with Horizontal(id="watch-row"):
-                    yield Dropdown([], prompt="watch a sweep…", compact=True, id="watch")
+        yield Tabs(Tab("Setup", id="pane-setup"), Tab("Trials", id="pane-trials"), Tab("Charts", id="pane-charts"),
+                   id="sweep-panes", classes="pane-switcher")
+        with Horizontal(id="sweep-body", classes="screen-body -show-setup"):
+            with Horizontal(id="sweep-left"):
+                yield SpaceEditor(id="space")
+                with Vertical(id="sweep-side"):
+                    with Vertical(id="sweep-settings"):
+                        defaults = SweepSettings.model_fields
+                        for name, options in (("algorithm", ALGORITHMS), ("pruner", PRUNERS),
+                                              ("objective", OBJECTIVES)):
+                            with Horizontal(classes="setting-row"):
+                                yield Label(name, classes="setting-label")
+                                yield Dropdown([(o, o) for o in options], value=defaults[name].default,
+                                               allow_blank=False, compact=True, id=f"setting-{name}", classes="setting")
+                        for name, value, hint in (("trials", "", f"{DEFAULT_TRIALS} (budget)"),
+                                                  ("timeout", "", "seconds"),
+                                                  ("workers", str(defaults["workers"].default), "processes"),
+                                                  ("study", "", "name (auto)")):
+                            with Horizontal(classes="setting-row"):
+                                yield Label(name, classes="setting-label")
+                                yield Input(value, placeholder=hint, compact=True, id=f"setting-{name}",
+                                            classes="setting")
+                        yield Static("", id="settings-error")
+                    with Horizontal(id="sweep-actions"):
+                        yield Button("Start ^r", variant="success", id="start", compact=True)
+                        yield Button("Stop ^s", variant="error", id="stop", compact=True, disabled=True)
+                        yield Button("Best ^b", id="use-best", compact=True, disabled=True,
+                                     tooltip="Put the best trial's config in the main form")
+                        yield Button("Resume ^u", variant="primary", id="resume", compact=True, disabled=True,
+                                     tooltip="Go on with the watched sweep where it stopped")
+                    with Horizontal(id="watch-row"):
+                        yield Dropdown([], prompt="watch a sweep…", compact=True, id="watch")
             with Vertical(id="sweep-right"):
                 yield Static("No sweep yet: edit the space, then press [b]ctrl+r[/] — or watch one from the store.",
                              id="sweep-status")
                 yield TrialTable(id="trials")
-                with Horizontal(id="sweep-charts"):
-                    yield BestSoFarChart(id="best-chart", classes="chart")
-                    yield MetricChart("Best trial", "accuracy", id="best-curves", classes="chart")
-                yield Horizontal(id="scatters")
+                with Vertical(id="sweep-plots"):
+                    with Horizontal(id="sweep-charts"):
+                        yield BestSoFarChart(id="best-chart", classes="chart")
+                        yield MetricChart("Best trial", "accuracy", id="best-curves", classes="chart",
+                                          empty="No trial has finished yet.")
+                    yield Horizontal(id="scatters")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -185,6 +194,7 @@ class SweepScreen(Screen[None]):
         self.watching = name
         self.snapshot = None
         self._status(f"Starting sweep [b]{name}[/] …")
+        self.show_pane("trials")
         self._sync()
         self._run_sweep(self.space, settings, name, self.stop_event)
 
@@ -275,6 +285,9 @@ class SweepScreen(Screen[None]):
         self.watching = str(event.value)
         self.snapshot = None
         self._status(f"Watching [b]{self.watching}[/] …")
+        self.query_one(TrialTable).clear()  # the previous sweep's rows, charts and best go with it
+        self._clear_charts()
+        self.show_pane("trials")
         self._poll()
 
     def _poll(self) -> None:
@@ -312,6 +325,7 @@ class SweepScreen(Screen[None]):
         searched = list(snap.sweep.space.space)
         if first and not self.running:
             self.query_one(SpaceEditor).load(snap.sweep.space)
+            self._load_settings(snap)
         self.query_one(TrialTable).set_trials(snap.trials, searched, snap.sweep.space.max_epochs)
         maximize = settings.direction == "maximize"
         self.query_one(BestSoFarChart).show(snap.trials, settings.objective, maximize)
@@ -322,8 +336,10 @@ class SweepScreen(Screen[None]):
             xs = [e.epoch for e in best.epochs]
             curves.title = f"Best trial #{best.number}"
             curves.set_series([Series("train acc", xs, [e.accuracy for e in best.epochs]),
-                               Series("val acc", xs, [e.val_accuracy for e in best.epochs])],
-                              max_epoch=snap.sweep.space.max_epochs)
+                               Series("val acc", xs, [e.val_accuracy for e in best.epochs])])
+        else:
+            curves.title = "Best trial"
+            curves.set_series([])
         self._status(self._headline(snap))
         self.query_one("#use-best", Button).disabled = best is None
         self._sync()
@@ -359,6 +375,39 @@ class SweepScreen(Screen[None]):
         for name, chart in charts.items():
             spec = snap.sweep.space.space[name]
             chart.show(snap.trials, snap.sweep.settings.objective, log_x=isinstance(spec, Range) and spec.log)
+
+    def _load_settings(self, snap: SweepSnapshot) -> None:
+        """The watched sweep's settings beside its space, so the left side never contradicts the status line."""
+        settings = snap.sweep.settings
+        for name, options in (("algorithm", ALGORITHMS), ("pruner", PRUNERS), ("objective", OBJECTIVES)):
+            value = getattr(settings, name)
+            if value in options:  # an old study's test objective is shown in the status line only
+                self.query_one(f"#setting-{name}", Select).value = value
+        for name, value in (("trials", settings.trials), ("timeout", settings.timeout), ("workers", settings.workers),
+                            ("study", snap.sweep.name)):
+            text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+            self.query_one(f"#setting-{name}", Input).value = text
+
+    def _clear_charts(self) -> None:
+        self.query_one(BestSoFarChart).show([], SweepSettings.model_fields["objective"].default, True)
+        curves = self.query_one("#best-curves", MetricChart)
+        curves.title = "Best trial"
+        curves.set_series([])
+        self.query_one("#scatters", Horizontal).remove_children()
+
+    # --- panes on a small terminal --------------------------------------------------------------------------------
+    def show_pane(self, name: str) -> None:
+        """Setup, trials or charts: on a small terminal one at a time (CSS), on a large one all of them."""
+        self.query_one("#sweep-panes", Tabs).active = f"pane-{name}"
+
+    @on(Tabs.TabActivated, "#sweep-panes")
+    def _pane_chosen(self, event: Tabs.TabActivated) -> None:
+        body = self.query_one("#sweep-body")
+        for pane in ("setup", "trials", "charts"):
+            body.set_class(event.tab.id == f"pane-{pane}", f"-show-{pane}")
+
+    def action_next_pane(self) -> None:
+        self.query_one("#sweep-panes", Tabs).action_next_tab()
 
     def _status(self, text: str) -> None:
         self.query_one("#sweep-status", Static).update(text)

@@ -90,7 +90,7 @@ class DigitGrid(Widget):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if not self._cells:
-            return Strip([Segment("No misclassified test digits to show." if y == 0 else "")]).adjust_cell_length(width)
+            return Strip.blank(width)  # the screen's note says why there are none (still loading, none stored)
         columns = self._columns(width)
         band = self._cell_height + 1
         grid_row, line = divmod(y, band)

@@ -6,12 +6,13 @@ import math
 from typing import Any
 
 from hptune.core.repeats import Band
-from hptune.tui.widgets.plot import Plot, finite_or
+from hptune.tui.widgets.plot import LINE_COLORS, Plot, finite_or
 
 __all__ = ["LessonChart"]
 
-#: One colour per line; a band is drawn in its mean's colour with a lighter marker.
-COLORS = ("cyan", "orange", "green", "magenta", "blue", "red")
+#: One colour per line (plotext's number, the legend's rich colour); a band is drawn in its mean's colour with a
+#: lighter marker.
+COLORS = LINE_COLORS
 
 
 def _short(n: float) -> str:
@@ -53,21 +54,24 @@ class LessonChart(Plot):
             self.empty_reason = empty_reason
         self._draw()
 
-    def _band(self, xs: list[float], b: Band | None, label: str, color: str) -> bool:
+    def _band(self, xs: list[float], b: Band | None, label: str, color: tuple[int, str]) -> bool:
         """Mean line plus min and max; False when there is nothing to draw."""
         if b is None or not b.mean:
             return False
         plt = self.plt
-        plt.plot(xs, b.mean, label=label, color=color, marker="braille")
+        number, rich = color
+        plt.plot(xs, b.mean, color=number, marker="braille")
+        self.legend.append((label, rich))
         if any(hi > lo for hi, lo in zip(b.high, b.low, strict=True)):
-            plt.plot(xs, b.low, color=color, marker="dot")
-            plt.plot(xs, b.high, color=color, marker="dot")
+            plt.plot(xs, b.low, color=number, marker="dot")
+            plt.plot(xs, b.high, color=number, marker="dot")
         return True
 
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
+        self.legend = []
         report = self.report
         if report is None or not report.runs_done:
             plt.title(self.empty_reason)
@@ -127,7 +131,7 @@ class LessonChart(Plot):
             longest = max(longest, max(b.epochs, default=1))
             turn = report.marks.get(s.step.key)
             if turn is not None and s.step.key == "long":
-                plt.vline(turn, color)
+                plt.vline(turn, color[0])
         plt.xlim(1, max(2, longest))
         plt.xlabel("epoch")
 
@@ -140,6 +144,6 @@ class LessonChart(Plot):
         raw = [(r.get("raw_test_accuracy") or {}).get("mean", 0.0) for r in rows]
         scaled = [(r.get("normalized_test_accuracy") or {}).get("mean", 0.0) for r in rows]
         raw, scaled = finite_or(raw, 0.0), finite_or(scaled, 0.0)
-        plt.multiple_bar([r["network"] for r in rows], [raw, scaled], labels=["raw 0-255", "0-1"],
-                         color=list(COLORS[:2]))
+        plt.multiple_bar([r["network"] for r in rows], [raw, scaled], color=[n for n, _ in COLORS[:2]])
+        self.legend = [("raw 0-255", COLORS[0][1]), ("0-1", COLORS[1][1])]
         plt.ylim(0, 1)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hptune.tui.widgets.plot import Plot
+from hptune.tui.widgets.plot import LINE_COLORS, Plot, whole_ticks
 
 __all__ = ["MetricChart", "Series"]
 
@@ -21,25 +21,34 @@ class Series:
 
 
 class MetricChart(Plot):
-    """Accuracy or loss over epochs, for one run (train and validation) or several (an overlay with a legend)."""
+    """Accuracy or loss over epochs, for one run (train and validation) or several (an overlay with a legend).
 
-    def __init__(self, title: str, ylabel: str, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+    The x axis spans the epochs done, not the epochs planned: four epochs of a 500-epoch run fill the chart rather
+    than a column at its left edge (the progress line and the epoch log give the planned total)."""
+
+    def __init__(self, title: str, ylabel: str, *, id: str | None = None, classes: str | None = None,  # noqa: A002
+                 empty: str = "No epochs to show.") -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
         self.ylabel = ylabel
         self.series: list[Series] = []
-        self.max_epoch = 1
+        #: Why the chart is empty when it has no series with a finite value; owners word it for their case.
+        self.empty_text = empty
+        #: The epochs the x axis spans: the first to the last one done (two at least).
+        self.x_range = (1, 2)
         self.can_focus = False
 
     def on_mount(self) -> None:
         self._draw()
 
+    def on_resize(self) -> None:
+        self._draw()  # the tick spacing follows the width
 
-    def set_series(self, series: Sequence[Series], max_epoch: int | None = None) -> None:
-        """Replace the lines; `max_epoch` fixes the x range (the planned epochs) so the axis does not jump."""
+    def set_series(self, series: Sequence[Series], empty: str | None = None) -> None:
+        """Replace the lines; `empty` says why, when none of them has a value to draw."""
         self.series = list(series)
-        longest = max((max(s.epochs, default=1) for s in self.series), default=1)
-        self.max_epoch = max(1, longest, max_epoch or 1)
+        if empty is not None:
+            self.empty_text = empty
         self._draw()
 
     def _draw(self) -> None:
@@ -47,17 +56,26 @@ class MetricChart(Plot):
         plt.clear_data()
         plt.clear_figure()
         plt.title(self.title)
-        drawn = 0
-        for s in self.series:
+        self.heading = self.title
+        self.legend = []
+        last = 1
+        had_epochs = False
+        for s, (color, rich_color) in zip(self.series, LINE_COLORS * 8, strict=False):
+            had_epochs = had_epochs or bool(s.epochs)
             points = [(x, y) for x, y in zip(s.epochs, s.values, strict=False) if math.isfinite(y)]
             if not points:
                 continue
             xs, ys = zip(*points, strict=True)
-            plt.plot(list(xs), list(ys), label=s.label, marker="braille")
-            drawn += 1
-        plt.xlim(1, max(self.max_epoch, 2))
-        step = max(1, math.ceil(self.max_epoch / 8))
-        plt.xticks(list(range(1, self.max_epoch + 1, step)))
-        if not drawn:
-            plt.ylim(0, 1)
+            plt.plot(list(xs), list(ys), marker="braille", color=color)
+            self.legend.append((s.label, rich_color))
+            last = max(last, *xs)
+        if not self.legend:
+            self.empty = ("Nothing finite to draw: the run diverged." if had_epochs
+                          else self.empty_text)
+        else:
+            self.empty = None
+            high = max(2, int(last))
+            self.x_range = (1, high)
+            plt.xlim(1, high)
+            plt.xticks(whole_ticks(1, high, max(10, self.size.width - 8)))
         self.refresh()

@@ -26,6 +26,7 @@ class ParallelChart(Plot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
+        self.legend = []
         if data is None or not data.lines:
             plt.title("No finished trial yet: each one becomes a line here")
             self.refresh()
@@ -47,8 +48,9 @@ class ParallelChart(Plot):
                 continue
             best = number == data.best
             plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille",
-                     color=BEST_COLOUR if best else colour(score),
-                     label=f"best: trial {number} ({score:.4g})" if best else None)
+                     color=BEST_COLOUR if best else colour(score))
+            if best:
+                self.legend = [(f"best: trial {number} ({score:.4g})", BEST_COLOUR)]
         for x, axis in enumerate(axes):
             plt.vline(x, "gray")
             top = axis.tick(1.0) + (" log" if axis.kind == "log" else "")

@@ -1,5 +1,7 @@
-"""The base of every chart: a plotext plot that draws only finite points, with lines cropped, never wrapped, and
-drawn the same in every process.
+"""The base of every chart: a plotext plot that draws only finite points, with lines cropped, never wrapped, its
+legend on a line of its own below the plot (a legend inside the plot hides the curves under it, and plotext's own
+legend raised IndexError for a series none of whose points fell inside the canvas), a sentence instead of an empty
+frame, and drawn the same in every process.
 
 plotext 5.3 (pinned in pyproject.toml) drops repeated points and tick labels with `list(set(...))`
 (`plotext._utility.no_duplicates`, used by `brush` for every series and for `xticks`/`yticks`). A set of tuples
@@ -21,7 +23,7 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot as PlotextFigure
 
-__all__ = ["FinitePlotext", "Plot", "ordered_unique"]
+__all__ = ["FinitePlotext", "LINE_COLORS", "Plot", "finite_or", "ordered_unique", "whole_ticks"]
 
 
 def ordered_unique(data: Iterable[Any]) -> list[Any]:
@@ -52,6 +54,8 @@ class FinitePlotext(PlotextFigure):
 
     @staticmethod
     def _finite(draw: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if kwargs.get("label") is not None:
+            raise ValueError("a chart names its lines in Plot.legend, drawn under the plot, not in plotext's legend")
         if len(args) == 1:
             args = (list(range(1, len(args[0]) + 1)), args[0])
         if len(args) != 2:
@@ -63,18 +67,66 @@ class FinitePlotext(PlotextFigure):
         return draw([x for x, _ in points], [y for _, y in points], **kwargs)
 
 
-class Plot(PlotextPlot):
-    """plotext sometimes builds lines a cell wider than asked; they are cropped rather than wrapped onto the next."""
+#: Colours of a chart's lines, in order: a 256-colour number for plotext and the same colour for the legend, so a
+#: line and its name match exactly in every terminal.
+LINE_COLORS: tuple[tuple[int, str], ...] = tuple(
+    (n, f"color({n})") for n in (75, 214, 114, 170, 80, 203, 227)
+)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+
+def whole_ticks(low: int, high: int, width: int) -> list[int]:
+    """Whole-number ticks from low to high, spaced so their labels do not crowd a plot `width` cells wide."""
+    room = max(2, width // max(4, len(str(high)) + 3))
+    step = max(1, math.ceil((high - low) / room))
+    return list(range(low, high + 1, step))
+
+
+class Plot(PlotextPlot):
+    """A chart: subclasses draw into `plt`, name their lines in `legend` and say in `empty` why nothing is drawn."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        #: (label, rich colour) of each line drawn, shown under the plot.
+        self.legend: list[tuple[str, str]] = []
+        #: When set, the chart shows this sentence (why it is empty) under its title instead of a plot.
+        self.empty: str | None = None
+        self.heading = ""
         self._plot = FinitePlotext()
 
     def render(self) -> RenderResult:
-        text = super().render()
-        if isinstance(text, Text):
-            text.no_wrap, text.overflow = True, "crop"
+        width, height = self.size.width, self.size.height
+        if self.empty is not None:
+            lines = [self.heading.center(width)[:width], *[""] * max(0, height // 2 - 1)]
+            text = Text("\n".join(lines) + "\n", style="bold")
+            text.append(self.empty.center(width), style="italic")
+            text.no_wrap, text.overflow = False, "fold"
+            return text
+        legend = self._legend_line(width) if self.legend and height > 4 else None
+        plot_height = height - (1 if legend is not None else 0)
+        self.plt.plotsize(width, plot_height)
+        self.plt._set_size(width, plot_height)
+        self.plt.theme(self._get_plotext_theme_name(self.app.theme))
+        text = Text.from_ansi(self.plt.build())
+        if legend is not None:
+            if text.plain.endswith("\n"):
+                text.right_crop(1)  # plotext ends its last line with a newline: the legend takes that row
+            text.append("\n")
+            text.append(legend)
+        text.no_wrap, text.overflow = True, "crop"  # plotext sometimes builds lines a cell wider than asked
         return text
+
+    def _legend_line(self, width: int) -> Text:
+        line = Text(justify="center")
+        for label, color in self.legend:
+            if line.cell_len:
+                line.append("  ")
+            line.append("━━ ", style=color)
+            line.append(label)
+        if line.cell_len > width:  # too many names: the marks alone, each colour still told apart
+            line = Text(" ".join(label[:6] for label, _ in self.legend))
+        line.truncate(width)
+        line.align("center", width)
+        return line
 
 
 def finite_or(values: Sequence[float], default: float) -> list[float]:

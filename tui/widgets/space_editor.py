@@ -1,4 +1,8 @@
-"""The search-space editor: per hyperparameter fixed, choices, a range or a log range, validated by the core."""
+"""The search-space editor: per RunConfig field fixed, choices, a range or a log range, validated by the core.
+
+Every field of RunConfig has a row, and the rows start from RunConfig's defaults (what `hptune sweep` uses for a
+field a space file leaves out), never from whatever the main form holds: the same space scores the same here and
+from the command line."""
 
 from __future__ import annotations
 
@@ -11,16 +15,15 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from hptune.core.config import ConfigError, RunConfig
-from hptune.core.space import Choices, Range, SearchSpace, space_from_data
+from hptune.core.space import FLOAT_FIELDS, INT_FIELDS, Choices, Range, SearchSpace, space_from_data
 from hptune.tui.widgets.dropdown import Dropdown
 
 __all__ = ["SpaceEditor", "EDITABLE"]
 
-#: The fields the editor shows, in form order; the rest stay as the main form has them.
-EDITABLE = ("hidden_layers", "hidden_units", "activation", "dropout", "optimizer", "learning_rate", "momentum",
-            "batch_size", "epochs", "dataset")
-#: Fields whose values are names: they take fixed or choices, never a range.
-NAMED = frozenset({"activation", "optimizer", "dataset"})
+#: The fields the editor shows: every RunConfig field, in the model's order.
+EDITABLE: tuple[str, ...] = tuple(RunConfig.model_fields)
+#: Fields that take a range (numbers); the others (names, switches) take fixed or choices.
+NUMERIC = INT_FIELDS | FLOAT_FIELDS
 MODES = ("fixed", "choices", "range", "log")
 HINTS = {"fixed": "one value", "choices": "a, b, c", "range": "low, high[, step]", "log": "low, high"}
 #: A first space worth searching, used where the main form gives no reason to do otherwise.
@@ -44,6 +47,10 @@ def _scalar(text: str) -> Any:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return "off"
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
@@ -55,6 +62,8 @@ def _value(name: str, text: str) -> Any:
     """A typed value: hidden_units also takes per-layer widths written 64x32."""
     if name == "hidden_units" and "x" in text:
         return [int(p) for p in text.split("x") if p.strip()]
+    if RunConfig.model_fields[name].default is None and text.strip().lower() in ("", "off", "none"):
+        return None  # e.g. patience: off
     return _scalar(text)
 
 
@@ -74,16 +83,16 @@ class SpaceEditor(VerticalScroll):
         def control(self) -> SpaceEditor:
             return self.editor
 
-    def __init__(self, base: RunConfig, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
-        self.base = base
+        self.base = RunConfig()
         self.space: SearchSpace | None = None
         self.error: str | None = None
 
     def compose(self) -> ComposeResult:
         for name in EDITABLE:
             mode, text = DEFAULT_SEARCH.get(name, ("fixed", _show(getattr(self.base, name))))
-            modes = ("fixed", "choices") if name in NAMED else MODES
+            modes = MODES if name in NUMERIC else ("fixed", "choices")
             with Horizontal(classes="space-row", id=f"space-row-{name}"):
                 yield Label(name, classes="space-label")
                 yield Dropdown([(m, m) for m in modes], value=mode, allow_blank=False, compact=True,
@@ -112,14 +121,15 @@ class SpaceEditor(VerticalScroll):
     def data(self) -> dict[str, Any]:
         """The editor's contents as the TOML shape the core reads."""
         searched: dict[str, Any] = {}
-        fixed: dict[str, Any] = {k: v for k, v in self.base.model_dump().items()
-                                 if k not in EDITABLE and v != RunConfig.model_fields[k].default}
+        fixed: dict[str, Any] = {}
         for name in EDITABLE:
             mode = self.query_one(f"#mode-{name}", Select).value
             text = self.query_one(f"#values-{name}", Input).value
             parts = [p for p in text.split(",") if p.strip()]
             if mode == "fixed":
-                fixed[name] = _value(name, text)
+                value = _value(name, text)
+                if value != RunConfig.model_fields[name].default:  # the defaults go without saying, as in a file
+                    fixed[name] = value
             elif mode == "choices":
                 searched[name] = [_value(name, p) for p in parts]
             else:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from hptune.core.sweeps import TrialRow
-from hptune.tui.widgets.plot import Plot
+from hptune.tui.widgets.plot import LINE_COLORS, Plot, whole_ticks
 
 __all__ = ["BestSoFarChart", "ParamScatter"]
 
@@ -15,6 +15,7 @@ class _Chart(Plot):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.can_focus = False
+        self.empty = "No trial has finished yet."
 
 
 
@@ -29,17 +30,26 @@ class BestSoFarChart(_Chart):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(f"Best {objective} so far")
+        self.heading = f"Best {objective} so far"
+        plt.title(self.heading)
         done = sorted(_done(trials), key=lambda t: t.number)
         self.points = [(t.number, t.value) for t in done]
+        self.legend = []
+        self.empty = None if done else "No trial has finished yet."
         if done:
             best, line = None, []
             for t in done:
                 best = t.value if best is None or (t.value > best if maximize else t.value < best) else best
                 line.append(best)
             xs = [t.number for t in done]
-            plt.scatter(xs, [t.value for t in done], marker="dot", label="trial")
-            plt.plot(xs, line, marker="braille", label="best")
+            (dots, dots_rich), (step, step_rich) = LINE_COLORS[0], LINE_COLORS[1]
+            plt.scatter(xs, [t.value for t in done], marker="dot", color=dots)
+            plt.plot(xs, line, marker="braille", color=step)
+            self.legend = [("trial", dots_rich), ("best so far", step_rich)]
+            low, high = min(xs), max(max(xs), min(xs) + 1)  # trial numbers: whole numbers on the axis
+            plt.xlim(low, high)
+            plt.xticks(whole_ticks(low, high, max(10, self.size.width - 8)))
+            plt.xlabel("trial")
         self.refresh()
 
 
@@ -50,6 +60,7 @@ class ParamScatter(_Chart):
         super().__init__(id=id, classes=classes)
         self.param = param
         self.border_title = param
+        self.tooltip = param
         self.points: list[tuple[float, float]] = []
 
     def show(self, trials: Sequence[TrialRow], objective: str, log_x: bool = False) -> None:
@@ -66,10 +77,18 @@ class ParamScatter(_Chart):
                     labels.append(text)
                 x = labels.index(text)
             self.points.append((float(x), float(y)))  # type: ignore[arg-type]
+        self.empty = None if self.points else "No trial has finished yet."
         if self.points:
-            plt.scatter([p[0] for p in self.points], [p[1] for p in self.points], marker="dot")
+            plt.scatter([p[0] for p in self.points], [p[1] for p in self.points], marker="dot",
+                        color=LINE_COLORS[0][0])
+            xs = [p[0] for p in self.points]
             if labels:
                 plt.xticks(list(range(len(labels))), labels)
-            elif log_x and all(p[0] > 0 for p in self.points):
+            elif log_x and all(x > 0 for x in xs):
                 plt.xscale("log")
+            elif len(set(xs)) <= 5:  # a few choices: a tick at each, none between
+                plt.xticks(sorted(set(xs)), [f"{x:g}" for x in sorted(set(xs))])
+            elif all(x.is_integer() for x in xs):  # layers, units, epochs: whole numbers on the axis
+                low, high = int(min(xs)), int(max(xs))
+                plt.xticks(whole_ticks(low, max(high, low + 1), max(10, self.size.width - 8)))
         self.refresh()

@@ -30,6 +30,10 @@ class TrialTable(DataTable):
         self.border_title = "Trials"
 
     def set_trials(self, trials: Sequence[TrialRow], params: Sequence[str], planned_epochs: int) -> None:
+        """Show exactly these trials: rows of trials not among them (another sweep's) go."""
+        keep = {str(t.number) for t in trials}
+        for key in [k.value for k in self.rows if k.value not in keep]:
+            self.remove_row(key)
         if tuple(params) != self.params or not self.columns:
             self.clear(columns=True)
             self.params = tuple(params)
