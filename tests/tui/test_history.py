@@ -210,3 +210,22 @@ async def test_the_preset_picker_forgets_the_preset_once_another_config_is_loade
         picker.value = "seed-10x10"  # choosing it again applies it again
         await pilot.pause()
         assert picker.value == "seed-10x10" and app.main_screen.form.config.hidden_units == 10
+
+
+async def test_page_keys_before_the_runs_arrive_are_harmless(fixture_store) -> None:
+    """The history reads its runs in the background; page keys pressed before they arrive found a table without
+    columns (a storm of keys crashed the app here)."""
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        assert app.screen.id == "history"
+        table = app.screen.query_one(RunTable)
+        table.clear(columns=True)  # as before its runs arrive
+        table.action_page_down()
+        table.action_scroll_bottom()
+        await pilot.press("pageup", "home", "down", "up")
+        for _ in range(200):
+            if table.row_count == 5:
+                break
+            await pilot.pause(0.05)
+        assert table.row_count == 5

@@ -193,6 +193,11 @@ class RunTable(DataTable):
         """Add the rows with the non-default fields' column fitted to the room the others leave (core.fit's rule:
         the numbers keep their width, that text shortens with an ellipsis)."""
         keys = [str(k.value) for k in self.columns]
+        if "changes" not in keys:  # no columns yet (the page was asked for before the runs arrived)
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+            return
+
         def plain(cell: Any) -> str:
             return cell.plain if isinstance(cell, Text) else str(cell)
         naturals = [max([len(col.label.plain)] + [len(plain(cells[i])) for _, cells in rows])
