@@ -69,7 +69,8 @@ def test_sigkill_leaves_an_interrupted_run_with_its_finished_epochs(store_path: 
     assert "interrupted" in table.stdout.splitlines()[1]
     shown = hptune(store_path, "show", str(record.run_id))
     assert shown.returncode == 0 and ": interrupted - the process training this run ended" in shown.stdout
-    assert "Epoch 2/200" in shown.stdout and "Epoch 3/200" not in shown.stdout
+    last = len(done)  # the kill lands after epoch 2 at the earliest; a busy machine may finish one more first
+    assert f"Epoch {last}/200" in shown.stdout and f"Epoch {last + 1}/200" not in shown.stdout, shown.stdout
     assert hptune(store_path, "studies").returncode == 0
     assert sha256(store_path) == before, "reading the store changed it"
 

@@ -21,6 +21,8 @@ async def test_epoch_log_shows_every_figure_whole(fixture_store, size) -> None:
         await pilot.pause()
         record = fixture_store.get(0)
         app.main_screen.show_record(record)
+        app.main_screen.show_pane("log")  # at 80x24 the dashboard shows one pane at a time
+        await pilot.pause()
         await pilot.pause()
         log = app.screen.query_one(EpochLog)
         lines = [strip.text for strip in log.lines]
@@ -44,6 +46,7 @@ async def test_epoch_log_lays_out_again_on_resize(fixture_store) -> None:
         log = app.screen.query_one(EpochLog)
         wide = len(log.lines)
         await pilot.resize_terminal(80, 24)
+        app.main_screen.show_pane("log")  # at 80x24 the dashboard shows one pane at a time
         await pilot.pause()
         await pilot.pause()
         assert len(log.lines) > wide  # the epochs now take two lines each
