@@ -57,3 +57,15 @@ async def test_a_chart_of_nan_values_draws_in_the_app() -> None:
         await pilot.pause()
         assert app.is_running
         assert app.query_one(_Chart).size.width > 0
+
+
+def test_a_log_axis_plot_builds_the_same_every_time() -> None:
+    """plotext took the logarithm of a log axis's data again at each build: a lesson chart redrawn on a resize
+    raised "math domain error" on its third build."""
+    figure = FinitePlotext()
+    figure.plotsize(60, 12)
+    figure.xscale("log")
+    figure.plot([100.0, 8070.0, 89610.0], [0.4, 0.8, 0.9], marker="braille")
+    figure.xticks([100.0, 8070.0], ["1x10", "2x10"])
+    first = figure.build()
+    assert all(figure.build() == first for _ in range(4))

@@ -13,6 +13,7 @@ plotext's internals, by the same de-duplication keeping first-seen order (what p
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -45,6 +46,16 @@ class FinitePlotext(PlotextFigure):
     """plotext's figure, minus the points it cannot place. A labelled series whose points are all NaN or infinite
     (a diverged run, a seed that failed) made plotext's legend index past its colours and raise IndexError while the
     screen was being drawn; NaN points are dropped here, and a series left empty is not drawn at all."""
+
+    def build(self) -> str:
+        """plotext 5.3's build rewrites the plot's own state (a log axis's data and ticks become their logarithms in
+        place), so the second build of the same plot took the log of a log and the third raised "math domain error"
+        (a lesson chart drawn again on a resize). Each build here works on a copy and leaves the plot as it was."""
+        kept = copy.deepcopy(self.monitor)
+        try:
+            return super().build()
+        finally:
+            self.monitor = kept
 
     def plot(self, *args: Any, **kwargs: Any) -> Any:
         return self._finite(super().plot, args, kwargs)
