@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 from hptune.core.sweeps import TrialRow
@@ -47,7 +48,7 @@ class TrialTable(DataTable):
         for trial in trials:
             cells = {
                 "number": str(trial.number),
-                "state": f"[{STATE_STYLE.get(trial.state, '')}]{trial.status}[/]",
+                "state": Text(trial.status, style=STATE_STYLE.get(trial.state, "")),
                 **{name: _fmt(trial.params.get(name, "")) for name in self.params},
                 "epochs": f"{len(trial.epochs)}/{planned_epochs}",
                 "value": "-" if trial.value is None else f"{trial.value:.4f}",
@@ -56,7 +57,7 @@ class TrialTable(DataTable):
             key = str(trial.number)
             if key in self.rows:
                 for column, text in cells.items():
-                    if str(self.get_cell(key, column)) != text:  # a longer value widens its column: none is cut
+                    if str(self.get_cell(key, column)) != str(text):  # a longer value widens its column: none is cut
                         self.update_cell(key, column, text, update_width=True)
             else:
                 self.add_row(*cells.values(), key=key)
