@@ -6,8 +6,9 @@ when it is first opened.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from hptune.tui.lazy import lazy_getattr
 
 _MODULES = {
     "ConfirmDialog": "confirm_dialog",
@@ -28,11 +29,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+__getattr__ = lazy_getattr(__name__, _MODULES)
 
 
 if TYPE_CHECKING:
