@@ -3,7 +3,7 @@
 Each repeat starts `hptune --dataset mnist-5k --epochs 2` on a pseudo-terminal (TERM=xterm-256color, 120x40) with an
 empty store, waits until the form's labels are drawn ("Learn rate"), waits `--think` seconds more (a person reading
 the form before pressing Train; 0 presses it at once), presses ctrl+r and times until the epoch log shows the first
-epoch's line ("- loss "), escape sequences removed. Once the run has ended it presses ctrl+r again and times the
+epoch's line ("loss: "), escape sequences removed. Once the run has ended it presses ctrl+r again and times the
 second run the same way. By default every launch gets an empty JAX compilation cache, as a new user's first launch
 has; `--warm-cache` keeps one cache across launches, as every later launch has. Target: at most 2 s, first run
 included.
@@ -34,7 +34,7 @@ from _common import ROOT, machine_line, median, table  # noqa: E402
 from startup import ESCAPES, hptune_command  # noqa: E402
 
 FORM = b"Learn rate"
-EPOCH_LINE = b"- loss "
+EPOCH_LINE = b"loss: "
 DONE = b"ed in "  # the progress line says "completed in 3.1s" when a run ends
 
 
