@@ -4,7 +4,8 @@ worker) when they open the store, never by a reader:
 - a last journal write cut off by a crash is moved aside to `<store>.torn-<time>` before anything is appended;
 - a run whose process died is written down as interrupted (its trial FAIL, every finished epoch kept);
 - in a sweep, such a trial's parameters are queued once more (Optuna's retry callback), and only by the writer
-  whose FAIL landed, so a point is never queued twice.
+  whose FAIL landed, so a point is never queued twice;
+- a writer that had to replay a long journal leaves a snapshot of Optuna's state beside it (`<store>.snapshot`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def repair(store: Store, study: str | None = None) -> Repairs:
     if store.journal is not None:
         done.torn = store.journal.repair()
     done.interrupted, done.retried = mark_dead_runs(store, study)
+    if store.journal is not None:
+        from hptune.core.store._optuna import keep_snapshot
+
+        keep_snapshot(store.storage, store.journal)  # the next writer's open starts from here, not from record 0
     return done
 
 
