@@ -89,6 +89,17 @@ _SHORT = {"dropout": "drop", "momentum": "mom", "epochs": "ep", "patience": "pat
           "steps_per_execution": "spe"}
 
 
+#: A table column's heading for each field: the words of a run's label, so a narrow table fits its numbers.
+_HEADINGS = {"hidden_layers": "layers", "hidden_units": "units", "activation": "act", "optimizer": "opt",
+             "learning_rate": "lr", "batch_size": "bs", "normalize": "norm", "train_fraction": "share",
+             "keep_model": "keep", "backend": "backend", "engine": "engine", **_SHORT}
+
+
+def field_heading(name: str) -> str:
+    """A short column heading for a RunConfig field, e.g. `lr` for learning_rate (the name itself if none)."""
+    return _HEADINGS.get(name, name)
+
+
 def _changed(name: str, value: Any) -> str:
     if name == "normalize":
         return "normalized" if value else "raw pixels"

@@ -69,3 +69,45 @@ def test_a_log_axis_plot_builds_the_same_every_time() -> None:
     figure.xticks([100.0, 8070.0], ["1x10", "2x10"])
     first = figure.build()
     assert all(figure.build() == first for _ in range(4))
+
+
+def test_a_long_series_is_thinned_to_what_the_chart_can_show_keeping_its_extremes() -> None:
+    from hptune.tui.widgets.metric_chart import thin
+
+    points = [(float(x), math.sin(x / 50) + (3.0 if x == 1234 else 0.0)) for x in range(1, 3001)]
+    kept = thin(points, 200)
+    assert len(kept) <= 203
+    assert kept[0] == points[0] and kept[-1] == points[-1]
+    assert [p[0] for p in kept] == sorted(p[0] for p in kept)  # still in epoch order
+    assert max(kept, key=lambda p: p[1]) == (1234.0, points[1233][1])  # the spike survives
+    assert min(p[1] for p in kept) == min(p[1] for p in points)
+    assert thin(points[:150], 200) == points[:150]  # short series are drawn whole
+
+
+async def test_a_long_epoch_log_is_trimmed_in_steps_not_at_every_epoch() -> None:
+    from hptune.core.events import EpochMetrics
+    from hptune.tui.widgets.epoch_log import MAX_ENTRIES, EpochLog
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield EpochLog(id="log")
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = app.query_one(EpochLog)
+        await pilot.pause()
+        layouts = 0
+        relayout = log._relayout
+
+        def counted() -> None:
+            nonlocal layouts
+            layouts += 1
+            relayout()
+
+        log._relayout = counted
+        total = MAX_ENTRIES + 1000
+        for n in range(1, total + 1):
+            log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), total)
+        assert MAX_ENTRIES <= len(log.entries) <= MAX_ENTRIES + MAX_ENTRIES // 4
+        assert layouts <= 2  # a relayout rewrites every line: once per quarter of the log, not once per epoch
+        assert log.entries[-1][0][0] == f"Epoch {total}/{total}"  # the newest epochs are kept

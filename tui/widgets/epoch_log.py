@@ -46,7 +46,7 @@ class EpochLog(RichLog):
 
     def _add(self, parts: list[str], sep: str, style: str) -> None:
         self.entries.append((parts, sep, style))
-        if len(self.entries) > MAX_ENTRIES:
+        if len(self.entries) > MAX_ENTRIES + MAX_ENTRIES // 4:  # trimmed in steps: a relayout rewrites every line
             del self.entries[: len(self.entries) - MAX_ENTRIES]
             self._relayout()
         elif self._laid_out_for:

@@ -11,6 +11,27 @@ from hptune.tui.widgets.plot import LINE_COLORS, Plot, whole_ticks
 __all__ = ["MetricChart", "Series"]
 
 
+def thin(points: Sequence[tuple[float, float]], limit: int) -> list[tuple[float, float]]:
+    """At most about `limit` of the points, in order, for a chart that has room for no more: the points are cut into
+    `limit // 2` runs and each run keeps its lowest and its highest point, so spikes and the curve's envelope stay;
+    the first and the last point are always kept. A chart of a 3,000-epoch run then costs what a 100-epoch one does.
+    """
+    if len(points) <= limit:
+        return list(points)
+    buckets = max(1, limit // 2)
+    size = len(points) / buckets
+    kept: list[tuple[float, float]] = [points[0]]
+    for b in range(buckets):
+        run = points[int(b * size):int((b + 1) * size)]
+        if not run:
+            continue
+        low, high = min(run, key=lambda p: p[1]), max(run, key=lambda p: p[1])
+        kept.extend(sorted({low, high}))
+    if kept[-1] != points[-1]:
+        kept.append(points[-1])
+    return kept
+
+
 @dataclass(frozen=True)
 class Series:
     """One line: a label for the legend, epochs on x, values on y (non-finite values are left out)."""
@@ -65,7 +86,7 @@ class MetricChart(Plot):
             points = [(x, y) for x, y in zip(s.epochs, s.values, strict=False) if math.isfinite(y)]
             if not points:
                 continue
-            xs, ys = zip(*points, strict=True)
+            xs, ys = zip(*thin(points, max(60, 2 * self.size.width)), strict=True)  # braille: 2 dots a cell
             plt.plot(list(xs), list(ys), marker="braille", color=color)
             self.legend.append((s.label, rich_color))
             last = max(last, *xs)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import DataTable
 
+from hptune.core.labels import field_heading
 from hptune.core.sweeps import TrialRow
 
 __all__ = ["TrialTable"]
@@ -25,7 +26,8 @@ def _fmt(value: object) -> str:
 class TrialTable(DataTable):
     """One row per trial, keyed by trial number; rows update in place as the store changes.
 
-    The score comes right after the state, so a narrow pane shows it before the params. Every column is as wide as
+    Params are headed by their short names (lr, units, layers: the words of a run's label). The score comes right
+    after the state, so a narrow pane shows it before the params. Every column is as wide as
     its widest cell, set here rather than measured later by the table: when a cell outgrows its column the table is
     rebuilt with the new widths, so the header and every row always agree and no value is cut.
     """
@@ -38,7 +40,7 @@ class TrialTable(DataTable):
 
     def _headings(self) -> dict[str, str]:
         return {"number": "#", "state": "state", "value": "value", "epochs": "epochs",
-                **{name: name for name in self.params}, "note": "note"}
+                **{name: field_heading(name) for name in self.params}, "note": "note"}
 
     def _cells(self, trial: TrialRow, planned_epochs: int) -> dict[str, str | Text]:
         return {
