@@ -277,7 +277,10 @@ class Store:
             return runs if newest is None else runs[-newest:] if newest else []
 
         if self.index is not None:
-            return self._reading(indexed)
+            from hptune.core.store._optuna import no_gc
+
+            with no_gc():  # thousands of new objects: the collector would stop every thread for ~0.5 s at a time
+                return self._reading(indexed)
 
         from hptune.core.store._optuna import study_id, trial_id
 

@@ -278,15 +278,17 @@ def journal_storage(path: Path) -> tuple[JournalStorage, JournalFile]:
     """A JournalStorage over `path` that reads without writing (raises JournalCorrupt, KeyError on damage); it
     starts from the journal's snapshot where one matches."""
     backend = JournalFile(path)
-    with warnings.catch_warnings(), _no_gc():
+    with warnings.catch_warnings(), no_gc():
         warnings.simplefilter("ignore")
         return JournalStorage(backend), backend
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Python's cycle collector off while a replay or a snapshot makes its many objects (none of them garbage):
-    it ran again and again over the growing heap, 3-4 times the replay's own work at 10,000 runs."""
+def no_gc() -> Iterator[None]:
+    """Python's cycle collector off while a replay, a snapshot or a read of every run makes its many objects (none
+    of them garbage): it ran again and again over the growing heap, 3-4 times the replay's own work at 10,000 runs,
+    and each pass held every thread of the process (the TUI's included) for up to half a second. It is on again
+    afterwards, unless it was off before."""
     import gc
 
     enabled = gc.isenabled()
