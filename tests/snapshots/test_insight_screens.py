@@ -27,6 +27,16 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
+async def _watch(pilot, screen, study: str) -> None:
+    """Pick `study` in the sweep screen's "watch a sweep" list once the screen has listed it."""
+    select = screen.query_one("#watch")
+    for _ in range(600):
+        if any(str(v) == study for _, v in select._options):
+            break
+        await pilot.pause(0.05)
+    select.value = study
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_diff_screen(snap_compare, fixture_store, size) -> None:
     async def compare(pilot) -> None:
@@ -69,7 +79,6 @@ def test_importance_screen(snap_compare, tmp_path: Path, monkeypatch: pytest.Mon
 def test_sweep_screen_on_a_stopped_sweep(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size) -> None:
     """The recorded 24-trial search, stopped with two budgeted trials never run: they read "not run", and the
     header offers Resume."""
-    from textual.widgets import Select
 
     from hptune.core.store import Store
     from hptune.core.sweeps import request_stop, snapshot
@@ -89,12 +98,7 @@ def test_sweep_screen_on_a_stopped_sweep(snap_compare, tmp_path: Path, monkeypat
         await pilot.pause()
         screen = pilot.app.screen
         assert isinstance(screen, SweepScreen)
-        select = screen.query_one("#watch", Select)
-        for _ in range(600):
-            if any(str(v) == "digits-search" for _, v in select._options):
-                break
-            await pilot.pause(0.05)
-        select.value = "digits-search"
+        await _watch(pilot, screen, "digits-search")
         table = screen.query_one(TrialTable)
         for _ in range(600):
             if table.row_count == 26 and not screen.query_one("#resume").disabled:
@@ -128,12 +132,7 @@ def test_sweep_screen_watching_a_sweep(snap_compare, tmp_path: Path, monkeypatch
         await pilot.pause()
         await pilot.press("ctrl+e")
         screen = pilot.app.screen
-        select = screen.query_one("#watch")
-        for _ in range(600):
-            if any(str(v) == "digits-search" for _, v in select._options):
-                break
-            await pilot.pause(0.05)
-        select.value = "digits-search"
+        await _watch(pilot, screen, "digits-search")
         table = screen.query_one(TrialTable)
         for _ in range(1200):
             if table.row_count == 24 and screen.query(ParamScatter):

@@ -21,6 +21,7 @@ from hptune.core.events import BatchProgress, EpochMetrics, Event
 from hptune.core.labels import config_label, status_line
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import EpochDone, Finished, Loading, Progress, RepeatsDone, Started, wrap
+from hptune.tui.screens.panes import PaneSwitcher
 from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, Series
 from hptune.tui.widgets.app_header import AppHeader
 
@@ -40,8 +41,11 @@ def _no_epoch(status: str) -> str:
     return f"No epoch finished: the run {status} before the end of its first epoch."
 
 
-class MainScreen(Screen[None]):
+class MainScreen(PaneSwitcher, Screen[None]):
     """Edit a config, train it, watch it learn."""
+
+    PANES = ("curves", "log", "results")
+    PANE_TABS, PANE_BODY = "dash-panes", "dashboard"
 
     BINDINGS = [
         Binding("ctrl+r", "train", "Train", priority=True, tooltip="Train the config in the form"),
@@ -436,20 +440,6 @@ class MainScreen(Screen[None]):
     def _reveal_results(self) -> None:
         """On a small terminal the dashboard shows one pane at a time: the results, once a run has ended."""
         self.show_pane("results")
-
-    # --- panes on a small terminal --------------------------------------------------------------------------------
-    def show_pane(self, name: str) -> None:
-        """Curves, log or results: on a small terminal one at a time (CSS), on a large one all of them."""
-        self.query_one("#dash-panes", Tabs).active = f"pane-{name}"
-
-    @on(Tabs.TabActivated, "#dash-panes")
-    def _pane_chosen(self, event: Tabs.TabActivated) -> None:
-        dashboard = self.query_one("#dashboard")
-        for pane in ("curves", "log", "results"):
-            dashboard.set_class(event.tab.id == f"pane-{pane}", f"-show-{pane}")
-
-    def action_next_pane(self) -> None:
-        self.query_one("#dash-panes", Tabs).action_next_tab()
 
     def _show_form(self, shown: bool) -> None:
         self.query_one("#form-pane").display = shown

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.markup import escape
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -15,13 +15,17 @@ from hptune.core.config import format_bytes
 from hptune.core.labels import config_label
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import OpenRun
+from hptune.tui.screens.panes import PaneSwitcher
 from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel
 from hptune.tui.widgets.app_header import AppHeader
 
 __all__ = ["RunDetailScreen"]
 
 
-class RunDetailScreen(Screen[None]):
+class RunDetailScreen(PaneSwitcher, Screen[None]):
+    PANES = ("confusion", "results", "digits")
+    PANE_TABS, PANE_BODY = "detail-panes", "detail-body"
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("o", "open", "Open", tooltip="Open the run's config in the form, to tweak and rerun"),
@@ -104,15 +108,6 @@ class RunDetailScreen(Screen[None]):
             grid.display = bool(digits)
         elif event.state == WorkerState.ERROR:
             note.update(f"[$error]Could not load the test images: {escape(str(event.worker.error))}[/]")
-
-    @on(Tabs.TabActivated, "#detail-panes")
-    def _pane_chosen(self, event: Tabs.TabActivated) -> None:
-        body = self.query_one("#detail-body")
-        for pane in ("confusion", "results", "digits"):
-            body.set_class(event.tab.id == f"pane-{pane}", f"-show-{pane}")
-
-    def action_next_pane(self) -> None:
-        self.query_one("#detail-panes", Tabs).action_next_tab()
 
     def action_back(self) -> None:
         self.app.pop_screen()

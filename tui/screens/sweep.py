@@ -23,6 +23,7 @@ from hptune.core.space import ALGORITHMS, DEFAULT_TRIALS, OBJECTIVES, PRUNERS, R
 from hptune.core.sweeps import SweepSnapshot
 from hptune.tui.messages import UseConfig
 from hptune.tui.screens.error_dialog import ErrorDialog
+from hptune.tui.screens.panes import PaneSwitcher
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.dropdown import Dropdown
 from hptune.tui.widgets.metric_chart import MetricChart, Series
@@ -36,8 +37,11 @@ __all__ = ["SweepScreen"]
 POLL_SECONDS = 1.0
 
 
-class SweepScreen(Screen[None]):
+class SweepScreen(PaneSwitcher, Screen[None]):
     """Search hyperparameters: a space, an algorithm, a budget; a live table and charts of the trials."""
+
+    PANES = ("setup", "trials", "charts")
+    PANE_TABS, PANE_BODY = "sweep-panes", "sweep-body"
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -394,20 +398,6 @@ class SweepScreen(Screen[None]):
         curves.title = "Best trial"
         curves.set_series([])
         self.query_one("#scatters", Horizontal).remove_children()
-
-    # --- panes on a small terminal --------------------------------------------------------------------------------
-    def show_pane(self, name: str) -> None:
-        """Setup, trials or charts: on a small terminal one at a time (CSS), on a large one all of them."""
-        self.query_one("#sweep-panes", Tabs).active = f"pane-{name}"
-
-    @on(Tabs.TabActivated, "#sweep-panes")
-    def _pane_chosen(self, event: Tabs.TabActivated) -> None:
-        body = self.query_one("#sweep-body")
-        for pane in ("setup", "trials", "charts"):
-            body.set_class(event.tab.id == f"pane-{pane}", f"-show-{pane}")
-
-    def action_next_pane(self) -> None:
-        self.query_one("#sweep-panes", Tabs).action_next_tab()
 
     def _status(self, text: str) -> None:
         self.query_one("#sweep-status", Static).update(text)
