@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 import struct
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,69 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # No KERAS_BACKEND here: the tests train on what `backend = "auto"` picks, as a user's run does.
+
+
+def _pending(node) -> bool:
+    """Whether a running message pump still holds a message, or a callback due after its messages."""
+    return node._running and not node._closed and (node.message_queue_size > 0 or bool(node._next_callbacks))
+
+
+async def settle(pilot, timeout: float = 5.0) -> None:
+    """Let the app finish every message in flight, hop by hop, until two checks in a row find every queue empty.
+
+    Textual's `Pilot.pause()` waits for the messages queued when it is called, then for the process to look idle by
+    comparing CPU time with wall time. A process that the OS does not schedule (both cores busy) looks idle too, so
+    a message that bubbles on (an Input's Changed -> the form -> the screen) could still be queued when a test
+    asserted. Pumps that never rest (a training run posting epochs) are given `timeout` seconds, then let be."""
+    from textual.pilot import Pilot
+
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        await Pilot._wait_for_screen(pilot)
+        await asyncio.sleep(0)
+        try:
+            nodes = [app, *app.screen.walk_children(with_self=True)]
+        except Exception:  # no screen yet, or the app is closing: nothing left to wait for
+            return
+        quiet = 0 if any(_pending(node) for node in nodes) else quiet + 1
+
+
+def _pause_until_settled() -> None:
+    """Every `pilot.pause()` without a delay in this suite settles the app first (see `settle`)."""
+    from textual.pilot import Pilot
+
+    textual_pause = Pilot.pause
+
+    async def pause(self, delay: float | None = None) -> None:
+        if delay is None:
+            await settle(self)
+        await textual_pause(self, delay)
+
+    pause.__doc__ = textual_pause.__doc__
+    Pilot.pause = pause
+
+
+_pause_until_settled()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--pilot-never-idle", action="store_true",
+        help="make Textual's idle wait return at once, as it does for a process the OS does not schedule: "
+             "a TUI test that passes only because the machine was quiet fails under this",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--pilot-never-idle"):
+        import textual.pilot
+
+        async def at_once(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+            await asyncio.sleep(0)
+
+        textual.pilot.wait_for_idle = at_once
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
