@@ -38,6 +38,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from _common import loadavg, machine_line, median, table  # noqa: E402
 from startup import hptune_command, time_first_frame  # noqa: E402
+from tui_latency import Terminal, hptune  # noqa: E402
 
 from hptune.core.store import Store  # noqa: E402
 from hptune.core.store.index import index_path  # noqa: E402
@@ -122,6 +123,87 @@ async def history_times(path: Path) -> tuple[float, float, dict[str, float]]:
     return first, every, keys
 
 
+#: (name, bytes a terminal sends, text only the answer draws or None) for the keys timed in a real terminal.
+TERMINAL_KEYS: list[tuple[str, bytes, bytes | None]] = [
+    ("s", b"s", b"sorted by val acc"), ("s", b"s", b"sorted by test acc"), ("down", b"\x1b[B", None),
+    ("down", b"\x1b[B", None), ("pagedown", b"\x1b[6~", None), ("ctrl+end", b"\x1b[1;5F", None),
+    ("up", b"\x1b[A", None), ("ctrl+home", b"\x1b[1;5H", None),
+]
+#: Output that stops for this long marks a key's redraw as done.
+QUIET_S = 0.25
+
+
+def _redrawn(term: Terminal, mark: int, sent: float, timeout: float = 10.0) -> float | None:
+    """Seconds from `sent` to the last byte of the redraw that began after byte offset `mark`: the output that
+    arrives until it pauses for QUIET_S. None if nothing arrives within `timeout`."""
+    deadline = sent + timeout
+    while len(term.text) <= mark and time.perf_counter() < deadline:
+        term.pump(0.01)
+    if len(term.text) <= mark:
+        return None
+    while True:
+        last = term.chunks[-1][0]
+        term.pump(QUIET_S)
+        if term.chunks[-1][0] == last:
+            return last - sent
+
+
+def _key(term: Terminal, data: bytes, marker: bytes | None) -> tuple[float | None, float | None]:
+    """(s until the answer is on screen, s until the redraw ends) for one key. The answer is `marker` where the key
+    draws a text of its own (the sort's title, the filter's status line), else the end of the redraw: after it
+    the screen may still redraw what did not change (Textual's footer after a dialog closes)."""
+    term.pump(0.3)
+    mark = len(term.text)
+    sent = term.send(data)
+    seen = term.wait_for(marker, mark, 10) if marker else None
+    done = _redrawn(term, mark, sent)
+    answer = (seen - sent) if seen is not None else (done if marker is None else None)
+    return answer, done
+
+
+def history_keys_in_terminal(path: Path, env: dict[str, str]) -> tuple[dict[str, float], dict[str, float]]:
+    """ms per key in the history as a person sees it: `hptune` on a pseudo-terminal (rendering included), each key
+    timed from the bytes sent until its answer is on screen, and until the redraw it causes ends. The worst of each
+    key's presses, as ({key: ms to the answer}, {key: ms to the end of the redraw})."""
+    term = Terminal([hptune(), "--dataset", "mnist-5k"], env)
+    answers: dict[str, float] = {}
+    redraws: dict[str, float] = {}
+
+    def keep(name: str, timed: tuple[float | None, float | None]) -> None:
+        for into, value in zip((answers, redraws), timed, strict=True):
+            if value is not None:
+                into[name] = max(into.get(name, 0.0), 1000 * value)
+
+    try:
+        if term.wait_for(b"Learn", 0, 60) is None:
+            raise RuntimeError("the app did not draw its first screen")
+        term.pump(1.0)
+        mark = len(term.text)
+        term.send(b"\x0f")  # ctrl+o
+        if term.wait_for(b"Runs (", mark, 120) is None:
+            raise RuntimeError("the history did not load")
+        _redrawn(term, mark, time.perf_counter())
+        for name, data, marker in TERMINAL_KEYS:
+            keep(name, _key(term, data, marker))
+        mark = len(term.text)
+        term.send(b"/")
+        if term.wait_for(b"Filter runs", mark, 30) is None:
+            raise RuntimeError("the filter dialog did not open")
+        mark = len(term.text)
+        term.send(f"study:{SWEEP}".encode())
+        if term.wait_for(SWEEP[-5:].encode(), mark, 30) is None:
+            raise RuntimeError("the filter text was not drawn")
+        keep("filter study:", _key(term, b"\r", f"match study:{SWEEP}".encode()))
+    finally:
+        term.send(b"\x11")  # ctrl+q
+        deadline = time.perf_counter() + 10
+        while term.alive() and time.perf_counter() < deadline:
+            term.pump(0.05)
+        if term.alive():
+            os.kill(term.pid, 9)
+    return answers, redraws
+
+
 def chart(sizes: list[int], columns: dict[str, list[float]]) -> str:
     import plotext as plt
 
@@ -154,7 +236,7 @@ def main() -> None:
     headers = ["runs", "journal MB", "build s", "writer first open s", "writer open s", "ms/epoch written",
                "index build s",
                "hptune runs s", "hptune show 5 s", "hptune studies s", "TUI first frame s", "history opens s",
-               "history all s", "worst key ms", "load"]
+               "history all s", "worst key (Pilot) ms", "worst redraw ms", "worst key ms", "load"]
     rows = []
     figures: dict[str, list[float]] = {h: [] for h in headers}
     for size in sizes:
@@ -174,16 +256,21 @@ def main() -> None:
         studies_s = command_time(env, "studies", repeats=args.repeats)
         frames = [time_first_frame(env, b"Learn rate")[0] for _ in range(args.repeats)]
         frame_s = median([f for f in frames if f is not None]) if any(f is not None for f in frames) else float("nan")
-        first, every, keys = asyncio.run(history_times(path))
+        first, every, pilot_keys = asyncio.run(history_times(path))
+        keys, redraws = history_keys_in_terminal(path, env)
         row = [size, path.stat().st_size / 1e6, built, first_open, opened, ms_epoch, index_build, runs_s, show_s,
                studies_s,
-               frame_s, first, every, max(keys.values()), loadavg()]
+               frame_s, first, every, max(pilot_keys.values()), max(redraws.values()), max(keys.values()), loadavg()]
         rows.append(row)
         for name, value in zip(headers, row, strict=True):
             figures[name].append(value)
         print(f"{size:,} runs: " + ", ".join(f"{h} {v:.3g}" for h, v in zip(headers[1:], row[1:], strict=True)),
               flush=True)
-        print("   keys (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in keys.items()), flush=True)
+        print("   keys in a terminal, to the answer (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in keys.items()),
+              flush=True)
+        print("   keys in a terminal, to the end of the redraw (ms): "
+              + ", ".join(f"{k} {v:.0f}" for k, v in redraws.items()), flush=True)
+        print("   keys through Pilot (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in pilot_keys.items()), flush=True)
 
     print()
     print(table(headers, rows, title="store scale (wall time; load = 1-minute load average)"))

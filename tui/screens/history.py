@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -47,6 +49,9 @@ class HistoryScreen(Screen[None]):
         self.filter_text = ""
         #: The runs have been read (False while the store is being read in the background).
         self.loaded = False
+        #: What the overlay charts last drew (the runs, the width), so an unchanged overlay is not drawn again.
+        self._overlaid: tuple[list[int], int] | None = None
+        self._status_one_line = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -118,7 +123,13 @@ class HistoryScreen(Screen[None]):
         self._redraw()
 
     def _status(self, text: str) -> None:
-        self.query_one("#history-status", Static).update(text)
+        """Say `text` under the table. A line replacing a line keeps the status one row high, so only then is the
+        screen not laid out again (a layout of the whole screen is most of what a filter costs)."""
+        status = self.query_one("#history-status", Static)
+        plain = Text.from_markup(text).plain
+        one_line = "\n" not in plain and 0 < cell_len(plain) <= status.size.width - 2  # its padding
+        status.update(text, layout=not (one_line and self._status_one_line))
+        self._status_one_line = one_line
 
     def _status_selection(self) -> None:
         n = len(self.table.selected)
@@ -134,6 +145,10 @@ class HistoryScreen(Screen[None]):
 
     def _redraw(self) -> None:
         chosen = [self.table.records[i] for i in self.table.selected if i in self.table.records]
+        drawn = ([id(r) for r in chosen], self.query_one("#overlay-acc", MetricChart).size.width)
+        if drawn == self._overlaid:
+            return  # the same runs at the same width: a filter or a reload that kept them redraws nothing
+        self._overlaid = drawn
         acc, loss = [], []
         # the legend says how the chosen runs differ; plotext leaves out a legend wider than the chart, so a label
         # too long still shortens (the table has the rest)

@@ -92,8 +92,13 @@ class RunTable(DataTable):
         self.compact = False
 
     def _columns(self) -> None:
-        """(Re)build the columns: a narrow terminal gets the essential ones, so none is cut off."""
-        self.compact = self.app.size.width < 100
+        """(Re)build the columns: a narrow terminal gets the essential ones, so none is cut off. Columns that are
+        already the right ones stay (only the rows go): rebuilding them lays the whole screen out again."""
+        compact = self.app.size.width < 100
+        if self.columns and compact == self.compact:
+            self.clear()
+            return
+        self.compact = compact
         self.clear(columns=True)
         for key, heading in _COLUMNS:
             if not (self.compact and key in _WIDE_ONLY):
@@ -139,9 +144,19 @@ class RunTable(DataTable):
             cells = self._cells(r)
             rows.append((str(r.run_id), [cells[key] for key in keys]))
         self._add_fitted(rows)
+        self._measure_now()
         if total:
             self.move_cursor(row=max(0, min(cursor, total - 1)) - start, animate=False)
         self._title()
+
+    def _measure_now(self) -> None:
+        """Measure the new rows now rather than on idle. DataTable measures rows it was given when its queue next
+        empties, and then invalidates every rendered cell: a page drawn before that is drawn twice."""
+        if getattr(self, "_require_update_dimensions", False) and hasattr(self, "_new_rows"):
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
 
     def _title(self) -> None:
         total = len(self.ordered)
