@@ -9,7 +9,11 @@ For each size (default 100, 1,000 and 10,000 runs of 20 epochs each) it builds a
 - `hptune runs`, `hptune show 5`, `hptune studies`: wall time of the command, process start to exit (median);
 - TUI first frame: `hptune` on a pseudo-terminal until the form is drawn (bench/startup.py's measure);
 - history opens: in the app (Textual's headless Pilot), from ctrl+o until the first rows are in the table, and
-  until every run is in; then the worst of several keys (sort, down, page down, end, home, a study filter).
+  until every run is in; then the worst of several keys (sort, down, page down, end, home, a study filter) through
+  Pilot, whose press and pause add idle waits of their own;
+- the same keys in a real terminal (`hptune` on a pseudo-terminal, rendering included): "worst key ms" from the
+  key's bytes until its answer is drawn (the sort's title, the filter's status line, else the end of the redraw),
+  "worst redraw ms" until the screen stops changing.
 
 The stores are built quickly: the first 20 runs (in two studies) are written through the Recorder with every
 epoch, and the rest are copies of their journal records under new trial ids (tests/recorded_runs.py), so a store
