@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 #: How often the parent checks its own stop flag and the child's health while waiting for events.
 POLL_SECONDS = 0.05
+#: The training process yields the CPU to the UI when both want it: on a busy machine keys and frames come first,
+#: and the child, started beside the first frame, does not slow it.
+NICENESS = 5
 
 
 def rss_bytes() -> int:
@@ -45,6 +48,9 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
     """The child's loop: one ("train", config) message at a time, events back as they happen. The child runs Keras
     on `backend`, set before anything imports Keras."""
     os.environ["KERAS_BACKEND"] = backend
+    with contextlib.suppress(OSError):  # started lowered on Linux already; elsewhere it lowers itself here
+        if os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
     from hptune.core.trainer import train
 
     while True:
@@ -72,21 +78,40 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
 
 def _warm_up(config: RunConfig, stop: Any) -> None:
     """Make the first run of `config` start at once: import Keras, load its data (cached for the process), and train
-    one chunk of it unseen, which compiles the training loop for that shape (kept in JAX's on-disk cache too). It
-    ends at its first progress event, or sooner when the parent sets `stop` (closing, or a Stop)."""
-    from hptune.core.events import BatchProgress
+    one epoch of it unseen, which compiles the training loop, the validation pass and the test pass for that shape
+    (kept in JAX's on-disk cache too). A run asked for meanwhile sets `stop`, which ends the warm-up at its next
+    chunk of steps, so the run waits a fraction of a second for it at most."""
     from hptune.core.trainer import train
 
     stop.clear()
-
-    def on_event(event: Event) -> None:
-        if isinstance(event, BatchProgress):
-            stop.set()
-
     try:
-        train(config.model_copy(update={"epochs": 1, "patience": None}), on_event=on_event, stop=stop)
+        train(config.model_copy(update={"epochs": 1, "patience": None, "keep_model": False}), stop=stop)
     except Exception:  # noqa: BLE001 - warming is an optimisation: the real run reports any problem itself
         log.debug("warm-up failed", exc_info=True)
+
+
+def _start_lowered(process: Any) -> None:
+    """Start `process` at NICENESS from its first instruction, so that even its start-up imports leave the CPU to
+    the UI. On Linux niceness belongs to a thread and a new process takes its creating thread's, so a short-lived
+    thread lowers its own and starts it; elsewhere it starts as usual and lowers itself in `_serve`."""
+    if sys.platform != "linux":
+        process.start()
+        return
+    failure: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+            process.start()
+        except BaseException as err:  # noqa: BLE001 - raised again in the calling thread
+            failure.append(err)
+
+    starter = threading.Thread(target=start, name="hptune-start-trainer")
+    starter.start()
+    starter.join()
+    if failure:
+        raise failure[0]
 
 
 @contextlib.contextmanager
@@ -137,7 +162,7 @@ class TrainingHost:
                                           daemon=True)
         self._backend = backend
         with _real_std_streams():
-            self._process.start()
+            _start_lowered(self._process)
         child.close()
         self._conn = parent
         self._first_rss = 0
@@ -186,7 +211,7 @@ class TrainingHost:
               *, record: EventSink | None = None) -> RunOutcome:
         with self._lock:
             self._ensure_child(resolve_backend(config.backend))
-            self._stop.clear()
+            self._stop.set()  # ends a warm-up still going; the child clears it as this run begins
             self._conn.send(("train", config))
             save_error: Exception | None = None
             last: RunFinished | None = None

@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from hptune.core.backend import import_keras
 from hptune.core.config import NUM_CLASSES, RunConfig
 
@@ -32,17 +34,46 @@ def build_optimizer(config: RunConfig) -> Any:
     raise ValueError(f"optimizer: unknown {config.optimizer!r}")  # unreachable: the config's Literal rules it out
 
 
+def _host_initializers(keras: Any, seed: int) -> tuple[Any, Any]:
+    """Keras' Dense defaults (Glorot-uniform kernels, zero biases) drawn with NumPy from the run's seed.
+
+    On the JAX backend Keras draws each weight with a compiled random program, one per shape: a second or more of
+    compilation before a new user's first epoch (and a cache lookup per shape on every later start). The same
+    distribution drawn on the host costs nothing to start and gives the same first weights on every backend."""
+    rng = np.random.default_rng(seed)
+
+    class GlorotUniform(keras.initializers.Initializer):
+        def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> Any:
+            fan_in, fan_out = (shape[0], shape[-1]) if len(shape) >= 2 else (shape[0], shape[0])
+            limit = math.sqrt(6.0 / (fan_in + fan_out))
+            values = rng.uniform(-limit, limit, size=shape).astype(np.float32)
+            return keras.ops.convert_to_tensor(values, dtype=dtype)
+
+    class Zeros(keras.initializers.Initializer):
+        def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> Any:
+            return keras.ops.convert_to_tensor(np.zeros(shape, np.float32), dtype=dtype)
+
+    return GlorotUniform(), Zeros()
+
+
 def build_model(config: RunConfig, image_shape: tuple[int, ...]) -> Any:
     """Flatten -> (Dense, Activation[, Dropout]) x hidden_layers -> Dense(10) -> softmax, compiled."""
     keras = import_keras()
+    kernel, bias = _host_initializers(keras, config.seed)
+    dense = []
     layers = [keras.Input(shape=image_shape), keras.layers.Flatten()]
     for width in config.widths:
-        layers.append(keras.layers.Dense(width))
+        dense.append(keras.layers.Dense(width, kernel_initializer=kernel, bias_initializer=bias))
+        layers.append(dense[-1])
         layers.append(keras.layers.Activation(config.activation))
         if config.dropout > 0:
             layers.append(keras.layers.Dropout(config.dropout))
-    layers += [keras.layers.Dense(NUM_CLASSES), keras.layers.Activation("softmax")]
-    model = keras.Sequential(layers, name="hptune_mlp")
+    dense.append(keras.layers.Dense(NUM_CLASSES, kernel_initializer=kernel, bias_initializer=bias))
+    layers += [dense[-1], keras.layers.Activation("softmax")]
+    model = keras.Sequential(layers, name="hptune_mlp")  # builds the layers: the weights are drawn here
+    for layer in dense:  # a saved model names Keras' own initializers, which draw the same distribution
+        layer.kernel_initializer = keras.initializers.GlorotUniform()
+        layer.bias_initializer = keras.initializers.Zeros()
     model.compile(
         optimizer=build_optimizer(config),
         # Integer labels with the sparse loss equal the tutorial's one-hot categorical cross-entropy, with less memory.

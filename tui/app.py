@@ -92,7 +92,9 @@ class HptuneApp(App[int]):
         self._apply_size_classes(self.size.width, self.size.height)
         self.call_after_refresh(self._open_store)
         if self.warm_training:
-            self.call_after_refresh(self._warm_training_process)
+            # The training process starts now, beside the first frame rather than after it: its imports take seconds
+            # on a core of their own, while the UI's first frame needs only the UI's.
+            self._warm_training_process()
             self.call_after_refresh(self._warm_imports)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="store-open")
@@ -107,10 +109,10 @@ class HptuneApp(App[int]):
             self.call_from_thread(self.notify, str(err), severity="error", timeout=15)
 
     def _warm_training_process(self) -> None:
-        """Once the first frame is drawn, start the training process and let it import Keras, load the data and
-        compile the loop for the form's config, so pressing Train shows the first epoch within a second or two."""
+        """Start the training process and let it import Keras, load the data and compile the loop for the config the
+        form opens with, so pressing Train shows the first epoch within a second or two."""
         host = self.training_host
-        config = self.main_screen.form.config or self.start_config
+        config = self.start_config
         threading.Thread(target=host.warm_up, args=(config,), name="hptune-warm", daemon=True).start()
 
     def _warm_imports(self) -> None:

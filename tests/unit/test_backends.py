@@ -40,3 +40,16 @@ def test_an_unknown_backend_is_named_in_one_line(store_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "hptune.tui.cli_entry", "run", "--backend", "theano"], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "backend" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_keras_imports_without_scikit_learn_and_leaves_it_importable() -> None:
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("sklearn") is None:
+        pytest.skip("scikit-learn is not installed")
+    code = ("import sys\nfrom hptune.core.backend import import_keras\nimport_keras()\n"
+            "print('sklearn' in sys.modules)\nimport sklearn\nprint(bool(sklearn.__version__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["False", "True"]

@@ -39,3 +39,25 @@ def test_every_optimizer_builds_with_its_settings(name: str) -> None:
     assert float(optimizer.learning_rate) == pytest.approx(0.02)
     if name in ("sgd", "rmsprop"):
         assert optimizer.momentum == pytest.approx(0.5)
+
+
+def test_first_weights_come_from_the_seed_and_a_saved_model_names_keras_initializers() -> None:
+    import math
+
+    import numpy as np
+
+    def first_weights(seed: int) -> tuple[list[np.ndarray], object]:
+        model = build_model(make_config({"hidden_layers": 2, "hidden_units": 32, "seed": seed}), (8, 8))
+        return [np.asarray(w) for w in model.get_weights()], model
+
+    (a, model), (b, _), (c, _) = first_weights(1), first_weights(1), first_weights(2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not np.array_equal(a[0], c[0])
+    for kernel, bias in zip(a[::2], a[1::2], strict=True):
+        limit = math.sqrt(6 / (kernel.shape[0] + kernel.shape[1]))  # Glorot-uniform, as Keras' Dense default
+        assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.8 * limit
+        assert not bias.any()
+    for layer in (layer for layer in model.layers if type(layer).__name__ == "Dense"):
+        config = layer.get_config()
+        assert config["kernel_initializer"]["class_name"] == "GlorotUniform"
+        assert config["bias_initializer"]["class_name"] == "Zeros"
