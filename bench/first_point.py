@@ -4,9 +4,9 @@ Each repeat starts `hptune --dataset mnist-5k --epochs 2` on a pseudo-terminal (
 empty store, waits until the form's labels are drawn ("Learn rate"), waits `--think` seconds more (a person reading
 the form before pressing Train; 0 presses it at once), presses ctrl+r and times until the epoch log shows the first
 epoch's line ("loss: "), escape sequences removed. Once the run has ended it presses ctrl+r again and times the
-second run the same way. By default every launch gets an empty JAX compilation cache, as a new user's first launch
-has; `--warm-cache` keeps one cache across launches, as every later launch has. Target: at most 2 s, first run
-included.
+second run the same way. By default every launch gets empty caches (JAX's compiled programs, the parsed bundled
+sample), as a new user's first launch has; `--warm-cache` keeps one across launches, as every later launch has.
+Target: at most 2 s, first run included.
 
 Run: `python bench/first_point.py` (5 launches, about a minute) or `--quick` (2).
 """
@@ -128,22 +128,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 launches")
     parser.add_argument("--launches", type=int)
     parser.add_argument("--think", type=float, default=1.0, help="seconds between the form appearing and Train")
-    parser.add_argument("--warm-cache", action="store_true", help="one JAX compilation cache for every launch")
+    parser.add_argument("--warm-cache", action="store_true",
+                        help="one cache (JAX's compiled programs, the parsed sample) for every launch")
     args = parser.parse_args()
     launches = args.launches or (2 if args.quick else 5)
     scratch = Path(tempfile.mkdtemp(prefix="hptune-first-point-"))
     print(machine_line())
-    caches = "one JAX cache for all launches" if args.warm_cache else "empty JAX cache per launch"
+    caches = "one cache for all launches" if args.warm_cache else "empty caches per launch"
     print(f"command: {' '.join(hptune_command())} --dataset mnist-5k --epochs 2; {launches} launches; think"
           f" {args.think:g} s; {caches}\n")
     rows: dict[str, list[float]] = {"launch to form": [], "Train to first epoch (first run)": [],
                                     "Train to first epoch (second run)": []}
     failure = ""
     for i in range(launches):
-        cache = scratch / ("jax-cache" if args.warm_cache else f"jax-cache-{i}")
+        cache = scratch / ("cache" if args.warm_cache else f"cache-{i}")
         env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40", TF_CPP_MIN_LOG_LEVEL="3",
                    HPTUNE_STORE=str(scratch / f"runs-{i}.journal"), XDG_STATE_HOME=str(scratch / "state"),
-                   HPTUNE_JAX_CACHE=str(cache))
+                   XDG_CACHE_HOME=str(cache), HPTUNE_JAX_CACHE=str(cache / "jax"))
         form, first, second, failure = one_launch(env, args.think)
         shown = ["-" if value is None else f"{value:.2f}" for value in (form, first, second)]
         print(f"  launch {i + 1}: form {shown[0]} s, first run {shown[1]} s, second run {shown[2]} s", flush=True)

@@ -28,6 +28,26 @@ def test_mnist_5k_is_real_bundled_digits_with_a_fixed_stratified_split() -> None
     assert np.array_equal(ds.y_train, again.y_train)
 
 
+def test_the_bundled_digits_are_parsed_once_and_a_bad_parsed_copy_is_not_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = data._mnist_5k()
+    [kept] = (tmp_path / "hptune" / "data").glob("mnist_5k.csv.gz.*.npy")
+    again = data._mnist_5k()  # from the parsed copy
+    for a, b in zip((first.x_train, first.y_train, first.x_test, first.y_test),
+                    (again.x_train, again.y_train, again.x_test, again.y_test), strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert first.x_train.dtype == np.float32 and first.y_train.dtype == np.int64
+    for bad in (b"not numpy", np.zeros((3, 5), np.uint8)):  # garbage, then a well-formed file of the wrong shape
+        if isinstance(bad, bytes):
+            kept.write_bytes(bad)
+        else:
+            np.save(kept, bad)
+        parsed = data._mnist_5k()  # parsed from the CSV again, and the copy replaced
+        assert np.array_equal(parsed.x_train, first.x_train) and np.array_equal(parsed.y_test, first.y_test)
+        assert np.load(kept).shape == (5000, 785)
+
+
 def test_raw_pixels_keep_the_0_255_range() -> None:
     ds = load_dataset("mnist-5k", normalize=False)
     assert ds.x_train.max() == 255.0
