@@ -344,15 +344,27 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None, prese
     data = read_toml(path)
     # Accept the sections the form shows ([model], [optimization], [data]) as well as a flat file.
     flat: dict[str, Any] = {}
+    section_of: dict[str, str] = {}
     for key, value in data.items():
         if key in _SECTIONS and isinstance(value, dict):
             flat.update(value)
+            section_of.update(dict.fromkeys(value, key))
         else:
             flat[key] = value
     try:
         return make_config(overrides, preset=preset, base=flat)
     except ConfigError as err:
-        raise ConfigError(f"config file {path}: {err}", err.field) from None
+        # A key no config has is named where the file has it: "model.lr", not "lr" (a known field keeps its name).
+        lines = []
+        for line in str(err).splitlines():
+            key, sep, rest = line.partition(": ")
+            if sep and key in section_of and key not in RunConfig.model_fields:
+                line = f"{section_of[key]}.{key}: {rest}"
+            lines.append(line)
+        field = err.field
+        if field in section_of and field not in RunConfig.model_fields:
+            field = f"{section_of[field]}.{field}"
+        raise ConfigError(f"config file {path}: " + "\n".join(lines), field) from None
 
 
 def save_config(config: RunConfig, path: str | Path) -> None:

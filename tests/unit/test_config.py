@@ -138,3 +138,16 @@ def test_any_input_gives_a_config_or_a_named_error(values: dict) -> None:
         assert first_field in set(RunConfig.model_fields) | set(values) | {"config"}, message
     else:
         assert isinstance(config, RunConfig)
+
+
+def test_an_unknown_key_in_a_section_is_named_with_its_section(tmp_path: Path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_text("[model]\nhidden_layers = 2\nlr = 0.1\n[data]\nnormalize = true\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"config file {path}: model.lr: unknown key; expected one of: ")
+    assert info.value.field == "model.lr"
+    path.write_text("[model]\ndropout = 2\n", encoding="utf-8")  # a known field keeps its own name
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"config file {path}: dropout: " in str(info.value) and info.value.field == "dropout"
