@@ -102,14 +102,19 @@ def import_keras() -> ModuleType:
         return _keras
 
 
+def cache_home() -> str:
+    """hptune's folder in the user's cache directory ($XDG_CACHE_HOME, else ~/.cache): what can be made again."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hptune")
+
+
 def compilation_cache_dir() -> str | None:
     """Where JAX keeps compiled programs between processes: $HPTUNE_JAX_CACHE (empty: off), else hptune's folder
     in the user's cache directory."""
     configured = os.environ.get("HPTUNE_JAX_CACHE")
     if configured is not None:
         return configured or None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "hptune", "jax")
+    return os.path.join(cache_home(), "jax")
 
 
 def _use_compilation_cache() -> None:

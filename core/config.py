@@ -354,17 +354,16 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None, prese
     try:
         return make_config(overrides, preset=preset, base=flat)
     except ConfigError as err:
-        # A key no config has is named where the file has it: "model.lr", not "lr" (a known field keeps its name).
+        def placed(key: str | None) -> str | None:
+            """A key no config has, named where the file has it: "model.lr", not "lr" (a field keeps its name)."""
+            known = key is None or key not in section_of or key in RunConfig.model_fields
+            return key if known else f"{section_of[key]}.{key}"
+
         lines = []
         for line in str(err).splitlines():
             key, sep, rest = line.partition(": ")
-            if sep and key in section_of and key not in RunConfig.model_fields:
-                line = f"{section_of[key]}.{key}: {rest}"
-            lines.append(line)
-        field = err.field
-        if field in section_of and field not in RunConfig.model_fields:
-            field = f"{section_of[field]}.{field}"
-        raise ConfigError(f"config file {path}: " + "\n".join(lines), field) from None
+            lines.append(f"{placed(key)}: {rest}" if sep else line)
+        raise ConfigError(f"config file {path}: " + "\n".join(lines), placed(err.field)) from None
 
 
 def save_config(config: RunConfig, path: str | Path) -> None:

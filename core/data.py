@@ -143,9 +143,10 @@ def _mnist_5k() -> RawData:
 def _parsed_copy(source: Path) -> Path:
     """Where the parsed table of `source` is kept: hptune's folder in the user's cache directory, under a name that
     changes with the source's size and modification time (a reinstalled package is parsed again)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from hptune.core.backend import cache_home  # light: the backend module imports Keras only when asked
+
     stat = source.stat()
-    return Path(base) / "hptune" / "data" / f"{source.name}.{stat.st_size}-{stat.st_mtime_ns}.npy"
+    return Path(cache_home()) / "data" / f"{source.name}.{stat.st_size}-{stat.st_mtime_ns}.npy"
 
 
 def _parsed_table(source: Path) -> np.ndarray | None:

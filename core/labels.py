@@ -92,7 +92,7 @@ _SHORT = {"dropout": "drop", "momentum": "mom", "epochs": "ep", "patience": "pat
 #: A table column's heading for each field: the words of a run's label, so a narrow table fits its numbers.
 _HEADINGS = {"hidden_layers": "layers", "hidden_units": "units", "activation": "act", "optimizer": "opt",
              "learning_rate": "lr", "batch_size": "bs", "normalize": "norm", "train_fraction": "share",
-             "keep_model": "keep", "backend": "backend", "engine": "engine", **_SHORT}
+             "keep_model": "keep", **_SHORT}
 
 
 def field_heading(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,8 @@ class HistoryScreen(Screen[None]):
         self.filter_text = ""
         #: The runs have been read (False while the store is being read in the background).
         self.loaded = False
-        #: What the overlay charts last drew (the runs, the width), so an unchanged overlay is not drawn again.
-        self._overlaid: tuple[list[int], int] | None = None
+        #: What the overlay charts last drew (the width, the runs), so an unchanged overlay is not drawn again.
+        self._overlaid: tuple[int, list[Any]] | None = None
         self._status_one_line = False
 
     def compose(self) -> ComposeResult:
@@ -145,14 +146,15 @@ class HistoryScreen(Screen[None]):
 
     def _redraw(self) -> None:
         chosen = [self.table.records[i] for i in self.table.selected if i in self.table.records]
-        drawn = ([id(r) for r in chosen], self.query_one("#overlay-acc", MetricChart).size.width)
-        if drawn == self._overlaid:
+        width = self.query_one("#overlay-acc", MetricChart).size.width
+        last = self._overlaid
+        if last is not None and last[0] == width and len(last[1]) == len(chosen) and all(map(is_, last[1], chosen)):
             return  # the same runs at the same width: a filter or a reload that kept them redraws nothing
-        self._overlaid = drawn
+        self._overlaid = (width, chosen)
         acc, loss = [], []
         # the legend says how the chosen runs differ; plotext leaves out a legend wider than the chart, so a label
         # too long still shortens (the table has the rest)
-        room = max(8, self.query_one("#overlay-acc", MetricChart).size.width - 14)
+        room = max(8, width - 14)
         for r, text in zip(chosen, distinct_labels([r.config for r in chosen]), strict=True):
             xs = [e.epoch for e in r.epochs]
             label = shorten_end(f"#{r.run_id} {text}", room)
