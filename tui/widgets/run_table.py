@@ -97,6 +97,8 @@ class RunTable(DataTable):
         compact = self.app.size.width < 100
         if self.columns and compact == self.compact:
             self.clear()
+            for column in self.columns.values():  # clear() keeps the widths the old runs gave: start from the headings
+                column.content_width = column.label.cell_len
             return
         self.compact = compact
         self.clear(columns=True)
@@ -138,8 +140,6 @@ class RunTable(DataTable):
         start = max(0, min(start, total - PAGE))
         self.page_start = start
         self.clear()
-        for column in self.columns.values():  # clear() keeps the widths earlier rows gave; this page sets its own
-            column.content_width = column.label.cell_len
         keys = [key for key, _ in _COLUMNS if key in self.columns]
         rows = []
         for r in self.ordered[start:start + PAGE]:
