@@ -10,6 +10,7 @@ from hptune.core.labels import epoch_parts
 from hptune.tui.app import make_app
 from hptune.tui.screens import HistoryScreen
 from hptune.tui.widgets import EpochLog, RunTable
+from tests.tui.conftest import history_loaded
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -59,7 +60,7 @@ async def test_history_tells_raw_from_normalized(fixture_store, size) -> None:
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         await app.push_screen(HistoryScreen())
-        await pilot.pause()
+        await history_loaded(pilot)  # the runs are read on a thread: no pause waits for it
         table = app.screen.query_one(RunTable)
         assert "changes" in [str(c.label) for c in table.columns.values()]
         raw = [r.run_id for r in fixture_store.runs() if not r.config.normalize]
