@@ -158,13 +158,17 @@ class TrainingHost:
             return
         self._discard()
         parent, child = self._ctx.Pipe()
-        self._process = self._ctx.Process(target=_serve, args=(child, self._stop, backend), name="hptune-trainer",
-                                          daemon=True)
-        self._backend = backend
-        with _real_std_streams():
-            _start_lowered(self._process)
-        child.close()
-        self._conn = parent
+        process = self._ctx.Process(target=_serve, args=(child, self._stop, backend), name="hptune-trainer",
+                                    daemon=True)
+        try:
+            with _real_std_streams():
+                _start_lowered(process)
+        except BaseException:
+            parent.close()  # a child that never started is not this host's: nothing to join or kill later
+            raise
+        finally:
+            child.close()
+        self._process, self._conn, self._backend = process, parent, backend
         self._first_rss = 0
 
     def _discard(self) -> None:

@@ -87,3 +87,25 @@ def test_another_backend_gets_a_new_child(host: TrainingHost) -> None:
     second = host.train(make_config(SMALL | {"epochs": 1, "backend": "tensorflow", "engine": "keras"}))
     assert first.backend == "jax, compiled" and second.backend == "tensorflow, model.fit"
     assert host._process.pid != child and second.status == "completed"
+
+
+def test_a_child_that_could_not_start_leaves_nothing_to_close(monkeypatch) -> None:
+    """The process could not be started (out of processes, say): the host raises it, and closing it later neither
+    joins nor kills a process that never ran; the next run starts a child as usual."""
+    from hptune.core import isolated
+
+    host = TrainingHost()
+
+    def refuse(process) -> None:  # noqa: ANN001
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(isolated, "_start_lowered", refuse)
+    assert host.warm_up(make_config({"dataset": "mnist-5k"})) is False
+    assert host.pid is None
+    host.close()  # no AssertionError from joining a process never started
+    monkeypatch.undo()
+    try:
+        host.warm_up(make_config({"dataset": "mnist-5k"}))
+        assert host.pid is not None
+    finally:
+        host.close()
