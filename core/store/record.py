@@ -20,7 +20,7 @@ from hptune.core.store.read import RUNS_STUDY, proc_start
 if TYPE_CHECKING:
     from hptune.core.store import Store
 
-#: Seconds between heartbeats written during an epoch (every epoch end writes one too).
+#: Seconds between heartbeats written while a run trains (at an epoch's end or during a long epoch).
 HEARTBEAT_SECONDS = 30.0
 
 
@@ -68,6 +68,13 @@ class Recorder:
         with self.store._lock:
             self.store.storage.set_trial_user_attr(self.run_id, key, value)
 
+    def _beat(self) -> None:
+        """Say the run is alive, every HEARTBEAT_SECONDS at most: each write is a synced append (three per epoch when
+        the heartbeat went with every epoch, a third of the recording's cost at short epochs)."""
+        if time.monotonic() - self._last_heartbeat > HEARTBEAT_SECONDS:
+            self._last_heartbeat = time.monotonic()
+            self._set("heartbeat", time.time())
+
     def __call__(self, event: Event) -> None:
         try:
             self._handle(event)
@@ -95,6 +102,7 @@ class Recorder:
             }
             for key, value in attrs.items():
                 self._set(key, value)
+            self._last_heartbeat = time.monotonic()  # process_attrs carries the first
         elif self.run_id is None:
             return  # DataLoading: nothing to save yet
         elif isinstance(event, EpochEnded):
@@ -105,12 +113,9 @@ class Recorder:
                 with self.store._lock:
                     # through the Trial, whose cached copy is what trial.should_prune() reads
                     self.trial.report(value, m.epoch)
-            self._set("heartbeat", time.time())
-            self._last_heartbeat = time.monotonic()
+            self._beat()
         elif isinstance(event, BatchProgress):
-            if time.monotonic() - self._last_heartbeat > HEARTBEAT_SECONDS:
-                self._last_heartbeat = time.monotonic()
-                self._set("heartbeat", time.time())
+            self._beat()
         elif isinstance(event, RunFinished):
             self.finish(event.outcome)
 
