@@ -19,6 +19,7 @@ from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
 from hptune.core.config import RunConfig
+from hptune.tui.collector import freeze_long_lived
 from hptune.tui.messages import OpenRun, UseConfig
 from hptune.tui.screens.main import MainScreen
 
@@ -126,6 +127,8 @@ class HptuneApp(App[int]):
             for module in WARM_MODULES:
                 with contextlib.suppress(Exception):  # a failed import surfaces, worded, when its screen opens
                     importlib.import_module(module)
+            with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+                self.call_from_thread(freeze_long_lived)  # the modules stay loaded: out of the collector's way
 
         threading.Thread(target=load, name="hptune-imports", daemon=True).start()
 
@@ -226,6 +229,9 @@ class HptuneApp(App[int]):
             return
         if not self.is_screen_installed("sweep"):
             self.install_screen(SweepScreen(), "sweep")
+            self.push_screen("sweep")
+            self.call_after_refresh(freeze_long_lived)  # kept for the session, as the modules are
+            return
         self.push_screen("sweep")
 
     async def action_quit(self) -> None:

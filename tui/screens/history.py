@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime
 from operator import is_
 from pathlib import Path
@@ -15,21 +14,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hptune.core.filters import filter_records
 from hptune.core.fit import shorten_end
 from hptune.core.labels import config_label, distinct_labels
 from hptune.core.store import Store, StoreError
+from hptune.tui.collector import freeze_long_lived, thaw
 from hptune.tui.messages import OpenRun
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.key_footer import KeyFooter
 from hptune.tui.widgets.run_table import PAGE
 
 __all__ = ["HistoryScreen"]
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(KeepStyles, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("i", "inspect", "Inspect", tooltip="Confusion matrix and misclassified digits (also enter)"),
@@ -54,6 +56,8 @@ class HistoryScreen(Screen[None]):
         #: What the overlay charts last drew (the width, the runs), so an unchanged overlay is not drawn again.
         self._overlaid: tuple[int, list[Any]] | None = None
         self._status_one_line = False
+        #: What _runs_read read is frozen out of the cycle collector's way (tui.collector).
+        self._frozen = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -64,7 +68,7 @@ class HistoryScreen(Screen[None]):
                 yield MetricChart("Validation accuracy", "val acc", id="overlay-acc", classes="chart")
                 yield MetricChart("Validation loss", "val loss", id="overlay-loss", classes="chart")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_resize(self) -> None:
         if self.loaded and self.table.compact != (self.app.size.width < 100):
@@ -76,7 +80,8 @@ class HistoryScreen(Screen[None]):
         self.query_one(RunTable).focus()
 
     def on_unmount(self) -> None:
-        gc.unfreeze()  # what _runs_read froze goes back to the collector
+        if self._frozen:
+            thaw(self.app)  # what _runs_read froze goes back to the collector (tui.collector)
 
     @property
     def table(self) -> RunTable:
@@ -112,8 +117,8 @@ class HistoryScreen(Screen[None]):
         if complete:
             # While the history is open every run read is long-lived: out of the cycle collector's way, or its full
             # passes walk all of them again and again, a quarter-second stall of a key now and then at 10,000 runs.
-            # Frozen objects are still freed when their last reference goes; cycles wait until the screen closes.
-            gc.freeze()
+            freeze_long_lived()
+            self._frozen = True
 
     def _show(self) -> None:
         """The runs the filter picks, in the table."""
