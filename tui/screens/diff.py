@@ -10,17 +10,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hptune.core.errors import HptuneError
 from hptune.core.insight import RunDiff, diff_lines, diff_runs
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import MetricChart, Series
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.key_footer import KeyFooter
 
 __all__ = ["DiffScreen"]
 
 
-class DiffScreen(Screen[None]):
+class DiffScreen(KeepStyles, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("x", "swap", "Swap", tooltip="Compare the other way round (A against B)"),
@@ -41,7 +43,7 @@ class DiffScreen(Screen[None]):
                 yield MetricChart("Validation accuracy", "val acc", id="diff-acc", classes="chart")
                 yield MetricChart("Validation loss", "val loss", id="diff-loss", classes="chart")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._load()

@@ -8,18 +8,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hptune.core.errors import HptuneError
 from hptune.core.insight import DEFAULT_EVALUATOR, EVALUATORS, ParallelCoordinates, parallel_coordinates
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.importance_chart import ImportanceChart
+from hptune.tui.widgets.key_footer import KeyFooter
 from hptune.tui.widgets.parallel_chart import ParallelChart
 
 __all__ = ["ImportanceScreen"]
 
 
-class ImportanceScreen(Screen[None]):
+class ImportanceScreen(KeepStyles, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("e", "evaluator", "Evaluator", tooltip="Next importance evaluator: fANOVA, MDI, PED-ANOVA"),
@@ -37,7 +39,7 @@ class ImportanceScreen(Screen[None]):
             yield ImportanceChart(id="importance-chart")
             yield ParallelChart(id="parallel-chart")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.action_reload()

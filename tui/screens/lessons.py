@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import ConfigError
@@ -32,8 +32,10 @@ from hptune.core.lessons import (
     plan,
     report,
 )
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.dropdown import Dropdown
+from hptune.tui.widgets.key_footer import KeyFooter
 from hptune.tui.widgets.lesson_chart import LessonChart
 
 __all__ = ["LessonsScreen"]
@@ -69,7 +71,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-class LessonsScreen(Screen[None]):
+class LessonsScreen(KeepStyles, Screen[None]):
     """One key from the main screen: the tutorial's experiments, each a small study with seed spread."""
 
     CSS_PATH = STYLES / "lessons.tcss"
@@ -131,7 +133,7 @@ class LessonsScreen(Screen[None]):
                 yield LessonChart(id="lesson-chart")
                 yield DataTable(id="lesson-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="lesson-conclusion")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._lesson_chosen("capacity")

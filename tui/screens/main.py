@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Static, Tab, Tabs
+from textual.widgets import Button, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import RunConfig
@@ -22,8 +22,10 @@ from hptune.core.labels import config_label, status_line
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import EpochDone, Finished, Loading, Progress, RepeatsDone, Started, wrap
 from hptune.tui.screens.panes import PaneSwitcher
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, Series
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.key_footer import KeyFooter
 
 __all__ = ["MainScreen"]
 
@@ -41,7 +43,7 @@ def _no_epoch(status: str) -> str:
     return f"No epoch finished: the run {status} before the end of its first epoch."
 
 
-class MainScreen(PaneSwitcher, Screen[None]):
+class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
     """Edit a config, train it, watch it learn."""
 
     PANES = ("curves", "log", "results")
@@ -108,7 +110,7 @@ class MainScreen(PaneSwitcher, Screen[None]):
         yield Static(
             "Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small"
         )
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#notice").display = False

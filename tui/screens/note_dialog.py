@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from hptune.tui.screens.resume import KeepStyles
+
 __all__ = ["NoteDialog", "NoteEdit"]
 
 
@@ -21,7 +23,7 @@ class NoteEdit:
     tags: list[str]
 
 
-class NoteDialog(ModalScreen[NoteEdit | None]):
+class NoteDialog(KeepStyles, ModalScreen[NoteEdit | None]):
     """Enter in either field saves both; escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

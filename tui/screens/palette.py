@@ -19,10 +19,12 @@ from textual.command import CommandList, CommandPalette
 from textual.message import Message
 from textual.widgets import Button, Input, OptionList
 
+from hptune.tui.screens.resume import KeepStyles
+
 __all__ = ["Palette"]
 
 
-class Palette(CommandPalette):
+class Palette(KeepStyles, CommandPalette):
     BINDINGS = [
         Binding("pagedown", "page(1)", "Next page", show=False),
         Binding("pageup", "page(-1)", "Previous page", show=False),

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets import Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import format_bytes
@@ -16,13 +16,15 @@ from hptune.core.labels import config_label
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import OpenRun
 from hptune.tui.screens.panes import PaneSwitcher
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel
 from hptune.tui.widgets.app_header import AppHeader
+from hptune.tui.widgets.key_footer import KeyFooter
 
 __all__ = ["RunDetailScreen"]
 
 
-class RunDetailScreen(PaneSwitcher, Screen[None]):
+class RunDetailScreen(KeepStyles, PaneSwitcher, Screen[None]):
     PANES = ("confusion", "results", "digits")
     PANE_TABS, PANE_BODY = "detail-panes", "detail-body"
 
@@ -52,7 +54,7 @@ class RunDetailScreen(PaneSwitcher, Screen[None]):
                 yield Static("", id="mistakes-note")
                 yield DigitGrid(id="mistakes")
         yield Static("Terminal too small for hptune: make it at least 60 columns by 16 rows.", id="too-small")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         try:

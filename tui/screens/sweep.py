@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static, Tab, Tabs
+from textual.widgets import Button, Input, Label, Select, Static, Tab, Tabs
 from textual.worker import Worker, WorkerState
 
 from hptune.core.config import format_validation_error
@@ -24,8 +24,10 @@ from hptune.core.sweeps import SweepSnapshot
 from hptune.tui.messages import UseConfig
 from hptune.tui.screens.error_dialog import ErrorDialog
 from hptune.tui.screens.panes import PaneSwitcher
+from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.dropdown import Dropdown
+from hptune.tui.widgets.key_footer import KeyFooter
 from hptune.tui.widgets.metric_chart import MetricChart, Series
 from hptune.tui.widgets.space_editor import SpaceEditor
 from hptune.tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
@@ -37,7 +39,7 @@ __all__ = ["SweepScreen"]
 POLL_SECONDS = 1.0
 
 
-class SweepScreen(PaneSwitcher, Screen[None]):
+class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
     """Search hyperparameters: a space, an algorithm, a budget; a live table and charts of the trials."""
 
     PANES = ("setup", "trials", "charts")
@@ -118,7 +120,7 @@ class SweepScreen(PaneSwitcher, Screen[None]):
                         yield MetricChart("Best trial", "accuracy", id="best-curves", classes="chart",
                                           empty="No trial has finished yet.")
                     yield Horizontal(id="scatters")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"sweeps · {self.app.store.display}"
