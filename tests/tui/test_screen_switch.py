@@ -1,0 +1,121 @@
+"""What keeps screen switches quick stays correct: a screen shown again keeps its styles only while nothing they
+depend on changed, the footer is rebuilt only when its keys change, and what the history froze out of the cycle
+collector is collected once the history closes."""
+
+from __future__ import annotations
+
+import gc
+
+from textual.widgets import Tabs
+from textual.widgets._footer import FooterKey
+
+from hptune.tui import collector
+from hptune.tui.app import make_app
+from hptune.tui.screens.history import HistoryScreen
+from hptune.tui.screens.sweep import SweepScreen
+from hptune.tui.widgets.key_footer import KeyFooter
+from tests.tui.conftest import history_loaded
+
+
+async def test_a_screen_shown_again_after_a_resize_takes_the_new_sizes_styles(store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        sweep = app.screen
+        assert isinstance(sweep, SweepScreen)
+        tabs = sweep.query_one("#sweep-panes", Tabs)
+        assert not tabs.display  # all panes side by side: no tabs at 120x40
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.screen is sweep
+        assert tabs.display  # one pane at a time, picked with tabs, at 80x24
+        assert tabs.region.width > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert not tabs.display
+
+
+async def test_a_screen_shown_again_unchanged_is_not_restyled(store, monkeypatch) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        sweep = app.screen
+        await pilot.press("escape")
+        await pilot.pause()
+        restyled: list[object] = []
+        original = type(app.stylesheet).update_nodes
+
+        def update_nodes(self, nodes, animate=False):  # noqa: ANN001, ANN202
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            return original(self, nodes, animate)
+
+        monkeypatch.setattr(type(app.stylesheet), "update_nodes", update_nodes)
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.screen is sweep
+        assert not [node for node in restyled if node is sweep]  # the whole screen was not styled again
+
+
+async def test_the_footer_is_rebuilt_once_per_change_of_its_keys_and_only_then(fixture_store) -> None:
+    app = make_app(fixture_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        footer = main.query_one(KeyFooter)
+        built: list[int] = []
+        original = KeyFooter.compose
+
+        def compose(self):  # noqa: ANN001, ANN202
+            if self is footer:
+                built.append(1)
+            yield from original(self)
+
+        def inspect_key() -> FooterKey:
+            return next(key for key in footer.query(FooterKey) if key.action == "inspect")
+
+        KeyFooter.compose = compose  # type: ignore[method-assign]
+        try:
+            assert inspect_key().has_class("-disabled")  # no run shown yet
+            for _ in range(4):  # moving between fields changes no key the footer shows
+                await pilot.press("tab")
+            await pilot.pause()
+            assert built == []
+            await pilot.press("ctrl+o")
+            await history_loaded(pilot)
+            await pilot.press("o")  # the run's config and results go onto the main screen
+            await pilot.pause()
+            assert app.screen is main
+            assert len(built) == 1  # Inspect became available: one rebuild
+            assert not inspect_key().has_class("-disabled")
+        finally:
+            KeyFooter.compose = original  # type: ignore[method-assign]
+
+
+async def test_what_the_history_froze_goes_back_to_the_collector_when_it_closes(fixture_store, monkeypatch) -> None:
+    monkeypatch.setattr(collector, "REFREEZE_AFTER", 0.5)
+    app = make_app(fixture_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await history_loaded(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        assert gc.get_freeze_count() > 0  # the runs read are out of the collector's way while it is open
+        await pilot.press("escape")
+        await pilot.pause()
+        assert gc.get_freeze_count() == 0  # thawed as it closed: its cycles can be collected
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if gc.get_freeze_count():
+                break
+        assert gc.get_freeze_count() > 0  # collected once, away from the key, and what survived frozen again
+    gc.unfreeze()

@@ -1,0 +1,51 @@
+"""The footer of every screen, drawn again only when the keys it shows change (textual 8.2.8).
+
+Textual's Footer rebuilds all of its keys whenever the screen's bindings may have changed: each focus move, each
+widget mounted. Every rebuilt key restyles itself as it mounts, so a screen with many fields rebuilt its footer a dozen
+times while it was being built (0.4 s of the sweep screen's first ctrl+e). This footer keeps what it last drew, each
+key's key, label, action, tooltip and whether it is enabled, and rebuilds once, after the changes of one refresh,
+and only when that differs. It replaces Footer's `bindings_changed` and sets its `_bindings_ready` (which Footer's
+compose reads); tested against the version named above (pinned in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+__all__ = ["KeyFooter"]
+
+
+class KeyFooter(Footer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._drawn: frozenset[Any] | None = None
+        self._queued = False
+
+    def _shown(self, screen: Screen) -> frozenset[Any]:
+        """The keys the footer would show. A set: the order of a screen's bindings changes with the focused widget,
+        while the keys stay where they were drawn."""
+        palette = self.app.COMMAND_PALETTE_BINDING if self.show_command_palette else None
+        return frozenset(
+            (binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
+            for key, (_, binding, enabled, tooltip) in screen.active_bindings.items()
+            if binding.show or key == palette
+        )
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """As Footer's, with one rebuild queued at a time, and none when the keys shown did not change."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen and not self._queued:
+            self._queued = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._queued = False
+        if self.is_attached and self._shown(self.screen) != self._drawn:
+            await self.recompose()
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        self._drawn = self._shown(self.screen) if self._bindings_ready else None
+        yield from super().compose()
