@@ -44,13 +44,15 @@ TABS_TO_SEED = 9
 #: The progress line says e.g. "completed in 12.3s" when a run ends.
 DONE = b"ed in "
 #: (name, bytes sent, a string that only the view the key opens draws). Each switch returns to the main screen,
-#: whose footer draws "Train"; ctrl+f is pressed twice and timed on the press that shows the form again.
+#: whose footer draws "Train"; ctrl+f is pressed twice and timed on the press that shows the form again. The
+#: palette's marker is from its list ("Save an SVG screenshot"): its search field's "Search for commands" is drawn
+#: whole only when the blinking cursor over its first letter turns off, half a second after the palette is there.
 SWITCHES: list[tuple[str, bytes, bytes]] = [
     ("ctrl+o history", b"\x0f", b"CSV"),
     ("escape from history", b"\x1b", b"Train"),
     ("ctrl+e sweep", b"\x05", b"Use best"),
     ("escape from sweep", b"\x1b", b"Train"),
-    ("ctrl+p palette", b"\x10", b"Search"),
+    ("ctrl+p palette", b"\x10", b"SVG"),
     ("escape from palette", b"\x1b", b"Train"),
     ("ctrl+f hide form", b"\x06", b""),
     ("ctrl+f show form", b"\x06", b"Learn rate"),
