@@ -119,3 +119,21 @@ async def test_what_the_history_froze_goes_back_to_the_collector_when_it_closes(
                 break
         assert gc.get_freeze_count() > 0  # collected once, away from the key, and what survived frozen again
     gc.unfreeze()
+
+
+async def test_the_history_is_built_once_and_reads_the_runs_again_at_each_opening(fixture_store) -> None:
+    app = make_app(fixture_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await history_loaded(pilot)
+        history = app.screen
+        assert history.table.row_count == 5
+        await pilot.press("escape")
+        await pilot.pause()
+        fixture_store.delete_run(fixture_store.runs()[0].run_id)  # the store changes while the history is closed
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await history_loaded(pilot)
+        assert app.screen is history
+        assert history.table.row_count == 4
+        assert history.table.has_focus

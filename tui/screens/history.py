@@ -58,6 +58,8 @@ class HistoryScreen(KeepStyles, Screen[None]):
         self._status_one_line = False
         #: What _runs_read read is frozen out of the cycle collector's way (tui.collector).
         self._frozen = False
+        #: Closed since it was last shown (not covered): showing it again reads the runs again.
+        self._read_when_shown = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -78,6 +80,20 @@ class HistoryScreen(KeepStyles, Screen[None]):
         self.sub_title = f"history · {self.app.store.display}"
         self.action_reload()
         self.query_one(RunTable).focus()
+
+    # The screen is built once and kept (tui.screens.main's action_history): each opening reads the runs again.
+    def on_screen_suspend(self) -> None:
+        if self not in self.app.screen_stack:  # closed, not covered by a screen or dialog of its own
+            self._read_when_shown = True
+            if self._frozen:
+                self._frozen = False
+                thaw(self.app)  # what _runs_read froze goes back to the collector (tui.collector)
+
+    def on_screen_resume(self) -> None:
+        if self._read_when_shown:
+            self._read_when_shown = False
+            self.action_reload()
+            self.table.focus()
 
     def on_unmount(self) -> None:
         if self._frozen:

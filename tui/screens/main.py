@@ -217,7 +217,9 @@ class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
     def action_history(self) -> None:
         from hptune.tui.screens.history import HistoryScreen
 
-        self.app.push_screen(HistoryScreen())
+        if not self.app.is_screen_installed("history"):  # built once: later openings only read the runs again
+            self.app.install_screen(HistoryScreen(), "history")
+        self.app.push_screen("history")
 
     def action_lessons(self) -> None:
         from hptune.tui.screens.lessons import LessonsScreen
