@@ -137,3 +137,32 @@ async def test_the_history_is_built_once_and_reads_the_runs_again_at_each_openin
         assert app.screen is history
         assert history.table.row_count == 4
         assert history.table.has_focus
+
+
+async def test_a_screen_covered_and_shown_again_keeps_its_footer(store) -> None:
+    """ctrl+e is off on the sweep screen (app-wide bindings answer for the screen on top): the main screen's footer,
+    refreshed as the sweep screen covers it, neither loses its Sweep key nor is rebuilt there and back."""
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        built: list[int] = []
+        original = KeyFooter.compose
+
+        def compose(self):  # noqa: ANN001, ANN202
+            if self is footer:
+                built.append(1)
+            yield from original(self)
+
+        KeyFooter.compose = compose  # type: ignore[method-assign]
+        try:
+            for _ in range(2):
+                await pilot.press("ctrl+e")
+                await pilot.pause()
+                assert isinstance(app.screen, SweepScreen)
+                await pilot.press("escape")
+                await pilot.pause()
+            assert built == []
+            assert any(key.action in ("app.sweep", "sweep") for key in footer.query(FooterKey))
+        finally:
+            KeyFooter.compose = original  # type: ignore[method-assign]

@@ -35,15 +35,19 @@ class KeyFooter(Footer):
         )
 
     def bindings_changed(self, screen: Screen) -> None:
-        """As Footer's, with one rebuild queued at a time, and none when the keys shown did not change."""
+        """As Footer's, with one rebuild queued at a time, and none when the keys shown did not change or another
+        screen is on top: a screen's bindings are refreshed as it is covered too, when app-wide bindings answer for the
+        screen on top (ctrl+e is off on the sweep screen), and again when it is shown, which is when they count."""
         self._bindings_ready = True
+        if screen is not screen.app.screen:
+            return
         if screen.app.app_focus and self.is_attached and screen is self.screen and not self._queued:
             self._queued = True
             self.call_after_refresh(self._rebuild)
 
     async def _rebuild(self) -> None:
         self._queued = False
-        if self.is_attached and self._shown(self.screen) != self._drawn:
+        if self.is_attached and self.screen is self.app.screen and self._shown(self.screen) != self._drawn:
             await self.recompose()
 
     def compose(self):  # type: ignore[no-untyped-def]
