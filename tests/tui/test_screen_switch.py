@@ -5,13 +5,12 @@ collector is collected once the history closes."""
 from __future__ import annotations
 
 import gc
+import sys
 
 from textual.widgets import Tabs
 from textual.widgets._footer import FooterKey
 
-from hptune.tui import collector
 from hptune.tui.app import make_app
-from hptune.tui.screens.history import HistoryScreen
 from hptune.tui.screens.sweep import SweepScreen
 from hptune.tui.widgets.key_footer import KeyFooter
 from tests.tui.conftest import history_loaded
@@ -102,22 +101,23 @@ async def test_the_footer_is_rebuilt_once_per_change_of_its_keys_and_only_then(f
             KeyFooter.compose = original  # type: ignore[method-assign]
 
 
-async def test_what_the_history_froze_goes_back_to_the_collector_when_it_closes(fixture_store, monkeypatch) -> None:
-    monkeypatch.setattr(collector, "REFREEZE_AFTER", 0.5)
+async def test_the_runs_the_history_froze_are_released_when_it_reads_them_again(fixture_store) -> None:
     app = make_app(fixture_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+o")
         await history_loaded(pilot)
-        assert isinstance(app.screen, HistoryScreen)
-        assert gc.get_freeze_count() > 0  # the runs read are out of the collector's way while it is open
+        history = app.screen
+        assert gc.get_freeze_count() > 0  # the runs read are out of the cycle collector's way
+        first = history.all_records[0]
+        assert sys.getrefcount(first) > 2  # held by the history (and this test)
         await pilot.press("escape")
         await pilot.pause()
-        assert gc.get_freeze_count() == 0  # thawed as it closed: its cycles can be collected
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if gc.get_freeze_count():
-                break
-        assert gc.get_freeze_count() > 0  # collected once, away from the key, and what survived frozen again
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await history_loaded(pilot)
+        assert app.screen is history and history.all_records
+        assert all(record is not first for record in history.all_records)
+        assert sys.getrefcount(first) == 2  # only this test's name and the call's argument: frozen, yet not kept
     gc.unfreeze()
 
 

@@ -20,7 +20,7 @@ from hptune.core.filters import filter_records
 from hptune.core.fit import shorten_end
 from hptune.core.labels import config_label, distinct_labels
 from hptune.core.store import Store, StoreError
-from hptune.tui.collector import freeze_long_lived, thaw
+from hptune.tui.collector import freeze_long_lived
 from hptune.tui.messages import OpenRun
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import MetricChart, RunTable, Series
@@ -56,8 +56,6 @@ class HistoryScreen(KeepStyles, Screen[None]):
         #: What the overlay charts last drew (the width, the runs), so an unchanged overlay is not drawn again.
         self._overlaid: tuple[int, list[Any]] | None = None
         self._status_one_line = False
-        #: What _runs_read read is frozen out of the cycle collector's way (tui.collector).
-        self._frozen = False
         #: Closed since it was last shown (not covered): showing it again reads the runs again.
         self._read_when_shown = False
 
@@ -85,19 +83,12 @@ class HistoryScreen(KeepStyles, Screen[None]):
     def on_screen_suspend(self) -> None:
         if self not in self.app.screen_stack:  # closed, not covered by a screen or dialog of its own
             self._read_when_shown = True
-            if self._frozen:
-                self._frozen = False
-                thaw(self.app)  # what _runs_read froze goes back to the collector (tui.collector)
 
     def on_screen_resume(self) -> None:
         if self._read_when_shown:
             self._read_when_shown = False
             self.action_reload()
             self.table.focus()
-
-    def on_unmount(self) -> None:
-        if self._frozen:
-            thaw(self.app)  # what _runs_read froze goes back to the collector (tui.collector)
 
     @property
     def table(self) -> RunTable:
@@ -131,10 +122,10 @@ class HistoryScreen(KeepStyles, Screen[None]):
         self.loaded = complete
         self._show()
         if complete:
-            # While the history is open every run read is long-lived: out of the cycle collector's way, or its full
-            # passes walk all of them again and again, a quarter-second stall of a key now and then at 10,000 runs.
+            # The runs read stay until the next reading: out of the cycle collector's way, or its full passes walk
+            # all of them again and again, a quarter-second stall of a key now and then at 10,000 runs. The next
+            # reading's records replace them, and they are freed as any object is (tui.collector).
             freeze_long_lived()
-            self._frozen = True
 
     def _show(self) -> None:
         """The runs the filter picks, in the table."""
