@@ -16,6 +16,20 @@ from hptune.tui.widgets.key_footer import KeyFooter
 from tests.tui.conftest import history_loaded
 
 
+def _count_builds(monkeypatch, footer: KeyFooter) -> list[int]:  # noqa: ANN001
+    """A list that grows by one each time `footer` builds its keys."""
+    built: list[int] = []
+    original = KeyFooter.compose
+
+    def compose(self):  # noqa: ANN001, ANN202
+        if self is footer:
+            built.append(1)
+        yield from original(self)
+
+    monkeypatch.setattr(KeyFooter, "compose", compose)
+    return built
+
+
 async def test_a_screen_shown_again_after_a_resize_takes_the_new_sizes_styles(store) -> None:
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -25,22 +39,16 @@ async def test_a_screen_shown_again_after_a_resize_takes_the_new_sizes_styles(st
         assert isinstance(sweep, SweepScreen)
         tabs = sweep.query_one("#sweep-panes", Tabs)
         assert not tabs.display  # all panes side by side: no tabs at 120x40
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        assert app.screen is sweep
-        assert tabs.display  # one pane at a time, picked with tabs, at 80x24
-        assert tabs.region.width > 0
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.resize_terminal(120, 40)
-        await pilot.pause()
-        await pilot.press("ctrl+e")
-        await pilot.pause()
-        assert not tabs.display
+        for size, tabbed in (((80, 24), True), ((120, 40), False)):  # one pane at a time under 100x32
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert app.screen is sweep
+            assert tabs.display is tabbed
+            assert not tabbed or tabs.region.width > 0
 
 
 async def test_a_screen_shown_again_unchanged_is_not_restyled(store, monkeypatch) -> None:
@@ -66,103 +74,71 @@ async def test_a_screen_shown_again_unchanged_is_not_restyled(store, monkeypatch
         assert not [node for node in restyled if node is sweep]  # the whole screen was not styled again
 
 
-async def test_the_footer_is_rebuilt_once_per_change_of_its_keys_and_only_then(fixture_store) -> None:
+async def test_the_footer_is_rebuilt_once_per_change_of_its_keys_and_only_then(fixture_store, monkeypatch) -> None:
     app = make_app(fixture_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         main = app.screen
         footer = main.query_one(KeyFooter)
-        built: list[int] = []
-        original = KeyFooter.compose
-
-        def compose(self):  # noqa: ANN001, ANN202
-            if self is footer:
-                built.append(1)
-            yield from original(self)
+        built = _count_builds(monkeypatch, footer)
 
         def inspect_key() -> FooterKey:
             return next(key for key in footer.query(FooterKey) if key.action == "inspect")
 
-        KeyFooter.compose = compose  # type: ignore[method-assign]
-        try:
-            assert inspect_key().has_class("-disabled")  # no run shown yet
-            for _ in range(4):  # moving between fields changes no key the footer shows
-                await pilot.press("tab")
-            await pilot.pause()
-            assert built == []
-            await pilot.press("ctrl+o")
-            await history_loaded(pilot)
-            await pilot.press("o")  # the run's config and results go onto the main screen
-            await pilot.pause()
-            assert app.screen is main
-            assert built  # Inspect became available: rebuilt
-            assert not inspect_key().has_class("-disabled")
-        finally:
-            KeyFooter.compose = original  # type: ignore[method-assign]
-
-
-async def test_the_runs_the_history_froze_are_released_when_it_reads_them_again(fixture_store) -> None:
-    app = make_app(fixture_store)
-    async with app.run_test(size=(120, 40)) as pilot:
+        assert inspect_key().has_class("-disabled")  # no run shown yet
+        for _ in range(4):  # moving between fields changes no key the footer shows
+            await pilot.press("tab")
+        await pilot.pause()
+        assert built == []
         await pilot.press("ctrl+o")
         await history_loaded(pilot)
-        history = app.screen
-        assert gc.get_freeze_count() > 0  # the runs read are out of the cycle collector's way
-        first = history.all_records[0]
-        assert sys.getrefcount(first) > 2  # held by the history (and this test)
-        await pilot.press("escape")
+        await pilot.press("o")  # the run's config and results go onto the main screen
         await pilot.pause()
-        await pilot.press("ctrl+o")
-        await pilot.pause()
-        await history_loaded(pilot)
-        assert app.screen is history and history.all_records
-        assert all(record is not first for record in history.all_records)
-        assert sys.getrefcount(first) == 2  # only this test's name and the call's argument: frozen, yet not kept
-    gc.unfreeze()
+        assert app.screen is main
+        assert built  # Inspect became available: rebuilt
+        assert not inspect_key().has_class("-disabled")
 
 
 async def test_the_history_is_built_once_and_reads_the_runs_again_at_each_opening(fixture_store) -> None:
+    """Each opening reads the store again; the runs read are frozen out of the cycle collector's way, and those of
+    the earlier reading are released all the same."""
     app = make_app(fixture_store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+o")
         await history_loaded(pilot)
         history = app.screen
         assert history.table.row_count == 5
+        assert gc.get_freeze_count() > 0
+        first = history.all_records[0]
+        assert sys.getrefcount(first) > 2  # held by the history (and this test)
         await pilot.press("escape")
         await pilot.pause()
-        fixture_store.delete_run(fixture_store.runs()[0].run_id)  # the store changes while the history is closed
+        fixture_store.delete_run(history.all_records[-1].run_id)  # the store changes while the history is closed
         await pilot.press("ctrl+o")
         await pilot.pause()
         await history_loaded(pilot)
         assert app.screen is history
         assert history.table.row_count == 4
         assert history.table.has_focus
+        assert all(record is not first for record in history.all_records)
+        assert sys.getrefcount(first) == 2  # only this test's name and the call's argument: frozen, yet not kept
+    gc.unfreeze()
 
 
-async def test_a_screen_covered_and_shown_again_keeps_its_footer(store) -> None:
+async def test_a_screen_covered_and_shown_again_keeps_its_footer(store, monkeypatch) -> None:
     """ctrl+e is off on the sweep screen (app-wide bindings answer for the screen on top): the main screen's footer,
     refreshed as the sweep screen covers it, neither loses its Sweep key nor is rebuilt there and back."""
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         footer = app.screen.query_one(KeyFooter)
-        built: list[int] = []
-        original = KeyFooter.compose
+        built = _count_builds(monkeypatch, footer)
 
-        def compose(self):  # noqa: ANN001, ANN202
-            if self is footer:
-                built.append(1)
-            yield from original(self)
-
-        KeyFooter.compose = compose  # type: ignore[method-assign]
-        try:
-            for _ in range(2):
-                await pilot.press("ctrl+e")
-                await pilot.pause()
-                assert isinstance(app.screen, SweepScreen)
-                await pilot.press("escape")
-                await pilot.pause()
-            assert built == []
-            assert any(key.action in ("app.sweep", "sweep") for key in footer.query(FooterKey))
-        finally:
-            KeyFooter.compose = original  # type: ignore[method-assign]
+        for _ in range(2):
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert isinstance(app.screen, SweepScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+        assert built == []
+        assert any(key.action in ("app.sweep", "sweep") for key in footer.query(FooterKey))
