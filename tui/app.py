@@ -7,7 +7,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -227,12 +227,18 @@ class HptuneApp(App[int]):
 
         if not self.make_room() or any(isinstance(screen, SweepScreen) for screen in self.screen_stack):
             return
-        if not self.is_screen_installed("sweep"):
-            self.install_screen(SweepScreen(), "sweep")
-            self.push_screen("sweep")
-            self.call_after_refresh(freeze_long_lived)  # kept for the session, as the modules are
+        self.push_kept("sweep", SweepScreen)
+
+    def push_kept(self, name: str, build: Callable[[], Screen]) -> None:
+        """Show the screen kept for the whole session under `name`, building it the first time: it keeps its state
+        (a running sweep or lesson) while hidden, and a later opening costs no building. Once built it is frozen out
+        of the cycle collector's way, as the modules are (tui.collector)."""
+        if self.is_screen_installed(name):
+            self.push_screen(name)
             return
-        self.push_screen("sweep")
+        self.install_screen(build(), name)
+        self.push_screen(name)
+        self.call_after_refresh(freeze_long_lived)
 
     async def action_quit(self) -> None:
         """Quit; a run in progress is stopped and saved first, so no training thread outlives the app."""

@@ -76,10 +76,9 @@ class HistoryScreen(KeepStyles, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"history · {self.app.store.display}"
-        self.action_reload()
-        self.query_one(RunTable).focus()
+        self._open()
 
-    # The screen is built once and kept (tui.screens.main's action_history): each opening reads the runs again.
+    # The screen is built once and kept (the app's push_kept): each opening reads the runs again.
     def on_screen_suspend(self) -> None:
         if self not in self.app.screen_stack:  # closed, not covered by a screen or dialog of its own
             self._read_when_shown = True
@@ -87,8 +86,11 @@ class HistoryScreen(KeepStyles, Screen[None]):
     def on_screen_resume(self) -> None:
         if self._read_when_shown:
             self._read_when_shown = False
-            self.action_reload()
-            self.table.focus()
+            self._open()
+
+    def _open(self) -> None:
+        self.action_reload()
+        self.table.focus()
 
     @property
     def table(self) -> RunTable:

@@ -217,16 +217,12 @@ class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
     def action_history(self) -> None:
         from hptune.tui.screens.history import HistoryScreen
 
-        if not self.app.is_screen_installed("history"):  # built once: later openings only read the runs again
-            self.app.install_screen(HistoryScreen(), "history")
-        self.app.push_screen("history")
+        self.app.push_kept("history", HistoryScreen)  # later openings only read the runs again
 
     def action_lessons(self) -> None:
         from hptune.tui.screens.lessons import LessonsScreen
 
-        if not self.app.is_screen_installed("lessons"):  # kept, so a lesson goes on while this screen is shown
-            self.app.install_screen(LessonsScreen(), "lessons")
-        self.app.push_screen("lessons")
+        self.app.push_kept("lessons", LessonsScreen)  # kept, so a lesson goes on while this screen is shown
 
     def action_inspect(self) -> None:
         if self.outcome is None or self.outcome.run_id is None:

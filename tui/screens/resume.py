@@ -2,8 +2,8 @@
 
 Textual re-applies the whole stylesheet to every widget of a screen each time it is pushed (its ScreenResume
 handler), in case the app's classes or theme changed while the screen was hidden or not yet shown. A freshly built
-screen was styled when its widgets were registered, and an installed screen (the sweep and lessons screens, kept for
-the session) was styled when last shown: re-applying the stylesheet to the sweep screen's 600 nodes took 300 ms of
+screen was styled when its widgets were registered, and a screen kept for the session (the history, sweep and
+lessons screens) was styled when last shown: re-applying the stylesheet to the sweep screen's 600 nodes took 300 ms of
 each ctrl+e. This mixin lets Textual restyle only when what the styles can depend on changed since the screen was
 last styled: the app's classes (its size classes), its theme, its size and whether it has the focus. It relies on
 Textual calling the `_on_screen_resume` of every class in the screen's MRO, subclass first, with the event Textual's

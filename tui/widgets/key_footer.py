@@ -39,9 +39,8 @@ class KeyFooter(Footer):
         screen is on top: a screen's bindings are refreshed as it is covered too, when app-wide bindings answer for the
         screen on top (ctrl+e is off on the sweep screen), and again when it is shown, which is when they count."""
         self._bindings_ready = True
-        if screen is not screen.app.screen:
-            return
-        if screen.app.app_focus and self.is_attached and screen is self.screen and not self._queued:
+        on_top = self.is_attached and screen is self.screen and screen is self.app.screen
+        if on_top and self.app.app_focus and not self._queued:
             self._queued = True
             self.call_after_refresh(self._rebuild)
 
