@@ -53,6 +53,16 @@ class EpochStamps:
         }
 
 
+def hptune_first_weights(task: dict[str, Any], image_shape: tuple[int, ...]) -> list[Any]:
+    """The first weights hptune's own model draws for this task's network and seed."""
+    from hptune.core.config import make_config
+    from hptune.core.model import build_model
+
+    config = make_config({"hidden_layers": task["layers"], "hidden_units": task["units"], "activation": "relu",
+                          "optimizer": "adam", "seed": task.get("seed", 0)})
+    return build_model(config, tuple(image_shape)).get_weights()
+
+
 def plain(task: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
@@ -63,7 +73,8 @@ def plain(task: dict[str, Any]) -> dict[str, Any]:
 
     class EpochTimer(keras.callbacks.Callback):
         def on_train_begin(self, logs: Any = None) -> None:
-            stamps.mark()
+            if not stamps.wall:  # one fit per epoch with same_order: the clock starts at the first
+                stamps.mark()
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             stamps.mark()
@@ -94,10 +105,20 @@ def plain(task: dict[str, Any]) -> dict[str, Any]:
         model.add(keras.layers.Activation("relu"))
     model.add(keras.layers.Dense(10))
     model.add(keras.layers.Activation("softmax"))
+    if task.get("same_start"):  # hptune's first weights (drawn with NumPy from the seed), not TensorFlow's
+        model.set_weights(hptune_first_weights(task, x_train.shape[1:]))
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"],
                   steps_per_execution=task.get("steps_per_execution", 1))
-    history = model.fit(x_train, y_train, batch_size=task.get("batch_size", 256), epochs=task["epochs"],
-                        validation_data=(x_val, y_val), verbose=task.get("verbose", 1), callbacks=[EpochTimer()])
+    fit = dict(batch_size=task.get("batch_size", 256), validation_data=(x_val, y_val), verbose=task.get("verbose", 1),
+               callbacks=[EpochTimer()])
+    if task.get("same_order"):  # each epoch in the order hptune's engine draws from the seed: one fit per epoch
+        rng = np.random.default_rng(task.get("seed", 0))
+        for epoch in range(task["epochs"]):
+            order = rng.permutation(len(x_train))
+            history = model.fit(x_train[order], y_train[order], epochs=epoch + 1, initial_epoch=epoch, shuffle=False,
+                                **fit)
+    else:
+        history = model.fit(x_train, y_train, epochs=task["epochs"], **fit)
     _, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     ended = time.perf_counter()
     total = ended - started

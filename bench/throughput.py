@@ -28,6 +28,13 @@ several products, measured before and after the runs); the floor is the epoch ti
 Targets (issue: a compiled training engine): epoch time ratio plain/hptune >= 3x on 2x100, >= 4x on 10x10, >= 6x
 on 2x10; whole run >= 2x; test accuracy within 0.5 points; 2x100 epoch within 2x of the floor.
 
+Accuracy: the tutorial's script draws its first weights with TensorFlow's random programs and shuffles with
+TensorFlow, hptune with NumPy from the seed, and networks fed raw pixels land far apart from different starts (a
+2x10 stuck at chance from one, at 23% from another). So the bench also runs the plain script from hptune's first
+weights, feeding each epoch in the order hptune's engine draws (one model.fit per epoch, shuffle off: not timed),
+once on TensorFlow and once on JAX; the gap between hptune and that run is the engines' difference, and the gap
+between its two backends is how far the same script moves from itself when only rounding changes.
+
 Run: `python bench/throughput.py [--dataset PATH]` (2x10, 2x100, 10x10, 10 epochs, 3 repeats; about 8 minutes on 2
 cores) or `--quick` (2x100, 3 epochs).
 """
@@ -100,9 +107,21 @@ def main() -> None:
               f" {res['epoch_seconds'][0]:.2f}s total {res['total_s']:.2f}s test_acc {res['test_accuracy']:.4f}"
               f" {res.get('backend') or 'tensorflow, model.fit'}", flush=True)
 
+    # The same arithmetic: the plain script started from hptune's first weights and fed each epoch in hptune's
+    # order, on TensorFlow (the tutorial's backend) and on JAX (how far the script moves from itself when only its
+    # backend's rounding changes). Not timed: one fit per epoch.
+    same: dict[tuple[tuple[int, int], str], dict] = {}
+    for model in models:
+        for backend in ("tensorflow", "jax"):
+            task = dict(kind="plain", layers=model[0], units=model[1], epochs=epochs, dataset=dataset, verbose=0,
+                        same_start=True, same_order=True, backend=backend, scratch=str(scratch_dir()))
+            same[(model, backend)] = run_worker(task)
+            print(f"  same start and order {model[0]}x{model[1]} plain on {backend:<10} test_acc"
+                  f" {same[(model, backend)]['test_accuracy']:.4f}", flush=True)
+
     peak = best_rates(peak_before, matmul_gflops(repeats=peak_repeats))
     best_peak = max(peak.values())
-    rows, ratio_rows, roof_rows = [], [], []
+    rows, ratio_rows, roof_rows, same_rows = [], [], [], []
     for model in models:
         name = f"{model[0]}x{model[1]}"
         plain = runs[(model, "plain")]
@@ -119,6 +138,12 @@ def main() -> None:
         ratio_rows.append([name, f"{epoch_ratio:.2f}x", f">= {target:g}x", "yes" if epoch_ratio >= target else "NO",
                            f"{total_ratio:.2f}x", "yes" if total_ratio >= 2 else "NO", f"{acc_gap:+.2f}",
                            "yes" if abs(acc_gap) <= 0.5 else "NO"])
+        hptune_acc = median(x["test_accuracy"] for x in fast)
+        tf_acc, jax_acc = same[(model, "tensorflow")]["test_accuracy"], same[(model, "jax")]["test_accuracy"]
+        same_gap = 100 * (hptune_acc - tf_acc)
+        same_rows.append([name, f"{median(x['test_accuracy'] for x in plain):.4f}", f"{tf_acc:.4f}",
+                          f"{jax_acc:.4f}", f"{hptune_acc:.4f}", f"{same_gap:+.2f}",
+                          "yes" if abs(same_gap) <= 0.5 else "NO", f"{100 * (jax_acc - tf_acc):+.2f}"])
         params = param_count(*model)
         flops = flops_per_epoch(params)
         floor = flops / (best_peak * 1e9)
@@ -134,6 +159,11 @@ def main() -> None:
     print()
     print(table(["model", "epoch ratio", "target", "met", "whole run", ">= 2x", "test acc pts", "+-0.5"], ratio_rows,
                 title="plain Keras over hptune (medians of paired ratios)"))
+    print()
+    print(table(["model", "plain", "plain, same start+order", "same, on JAX", "hptune", "hptune - same pts",
+                 "+-0.5", "JAX - TF pts"], same_rows,
+                title="test accuracy: the plain script as it is, then from hptune's first weights in hptune's epoch"
+                      " order (on TensorFlow, and on JAX: the script against itself)"))
     print()
     rates = ", ".join(f"{k} {v:.1f}" for k, v in peak.items())
     print(table(["model", "variant", "params", "GFLOP/epoch", "epoch s", "GFLOP/s", "of peak", "floor s", "x floor"],

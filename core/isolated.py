@@ -16,13 +16,14 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from hptune.core.backend import resolve_backend
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.data import DatasetError
-from hptune.core.events import EpochEnded, EpochMetrics, Event, RunFinished
+from hptune.core.events import BatchProgress, EpochEnded, EpochMetrics, Event, RunFinished
 from hptune.core.outcome import RunOutcome
 from hptune.core.trainer import EventSink
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 #: How often the parent checks its own stop flag and the child's health while waiting for events.
 POLL_SECONDS = 0.05
+#: Least seconds between two progress events relayed to the parent (its UI redraws the bar every 0.25 s at most).
+PROGRESS_SECONDS = 0.1
 #: The training process yields the CPU to the UI when both want it: on a busy machine keys and frames come first,
 #: and the child, started beside the first frame, does not slow it.
 NICENESS = 5
@@ -65,7 +68,7 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
             return
         stop.clear()
         try:
-            result = train(message[1], on_event=lambda event: conn.send(("event", event)), stop=stop)
+            result = train(message[1], on_event=_Relay(conn), stop=stop)
         except ConfigError as err:
             conn.send(("config_error", str(err), err.field))
         except DatasetError as err:
@@ -74,6 +77,24 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
             conn.send(("error", f"{type(err).__name__}: {err}", None))
         else:
             conn.send(("result", result, rss_bytes()))
+
+
+class _Relay:
+    """Sends the run's events to the parent, with progress at most every PROGRESS_SECONDS: the trainer also
+    reports each epoch's last step, which at many short epochs a second doubled the messages the UI's process
+    receives and decodes for a bar that moves no further (the epoch's end follows at once)."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.last_progress = 0.0
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, BatchProgress):
+            now = time.monotonic()
+            if now - self.last_progress < PROGRESS_SECONDS:
+                return
+            self.last_progress = now
+        self.conn.send(("event", event))
 
 
 def _warm_up(config: RunConfig, stop: Any) -> None:

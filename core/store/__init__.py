@@ -14,8 +14,9 @@ a worker) first calls `open_for_writing()`, which checks the store can be writte
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,6 +103,17 @@ class Store:
             return None
         self.storage  # noqa: B018 - opening the storage opens its journal backend
         return self._journal
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """The writes this thread makes inside the block reach a journal as one synced append (see
+        `JournalFile.batch`); a database commits each as before."""
+        journal = self.journal
+        if journal is None:
+            yield
+            return
+        with journal.batch():
+            yield
 
     @property
     def display(self) -> str:

@@ -160,6 +160,8 @@ class JournalFile(BaseJournalBackend, BaseJournalSnapshot):
         self.snapshot = Snapshot(path)
         #: Records replayed from the journal itself (not from a snapshot) since this backend was made.
         self.replayed = 0
+        #: Records held back by `batch()` in the thread that opened it, written together when it ends.
+        self._held = threading.local()
 
     # --- snapshots (Optuna calls these: load when a storage opens, save every 100th trial a writer creates) -------
     def load_snapshot(self) -> bytes | None:
@@ -213,7 +215,31 @@ class JournalFile(BaseJournalBackend, BaseJournalSnapshot):
                     yield record
 
     # --- writing ------------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Write the records this thread appends inside the block as one append when it ends (one lock, one sync,
+        and all of them or none after a crash), even when the block raises. Optuna reads a record back only from
+        the file, so within the block this thread's storage has not seen its own writes yet: use it for writes that
+        nothing in the block reads (an epoch's metrics, intermediate value and heartbeat)."""
+        if getattr(self._held, "logs", None) is not None:  # nested: the outer block writes
+            yield
+            return
+        self._held.logs = []
+        try:
+            yield
+        finally:
+            logs, self._held.logs = self._held.logs, None
+            if logs:
+                self._append(logs)
+
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        held = getattr(self._held, "logs", None)
+        if held is not None:
+            held.extend(logs)
+            return
+        self._append(logs)
+
+    def _append(self, logs: list[dict[str, Any]]) -> None:
         text = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in logs)
         with self._locked():
             torn = self._set_aside_torn_tail()

@@ -107,13 +107,14 @@ class Recorder:
             return  # DataLoading: nothing to save yet
         elif isinstance(event, EpochEnded):
             m = event.metrics
-            self._set(f"epoch_{m.epoch:04d}", {k: encode_float(v) for k, v in m.to_dict().items()})
-            value = getattr(m, self.metric)
-            if math.isfinite(value):
-                with self.store._lock:
-                    # through the Trial, whose cached copy is what trial.should_prune() reads
-                    self.trial.report(value, m.epoch)
-            self._beat()
+            with self.store.batch():  # the epoch's metrics, its intermediate value and a heartbeat: one append
+                self._set(f"epoch_{m.epoch:04d}", {k: encode_float(v) for k, v in m.to_dict().items()})
+                value = getattr(m, self.metric)
+                if math.isfinite(value):
+                    with self.store._lock:
+                        # through the Trial, whose cached copy is what trial.should_prune() reads
+                        self.trial.report(value, m.epoch)
+                self._beat()
         elif isinstance(event, BatchProgress):
             self._beat()
         elif isinstance(event, RunFinished):

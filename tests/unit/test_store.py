@@ -175,3 +175,23 @@ def test_a_run_whose_process_died_reads_as_interrupted_until_a_writer_writes_it_
     assert _sha(path) != before
     assert Store(str(path)).storage.get_trial(dead.run_id).state.name == "FAIL"
     assert Store(str(path)).get(dead.run_id).status == "interrupted"
+
+
+def test_writes_in_a_batch_reach_the_journal_as_one_append_when_it_ends_even_if_it_raises(store_path: Path) -> None:
+    from hptune.core.store._optuna import trial_id
+
+    store = Store(str(store_path))
+    store.open_for_writing()
+    run = trial_id(store.study("batch").ask())
+    before = store_path.read_bytes()
+    with pytest.raises(RuntimeError, match="the block failed"), store.batch():
+        store.storage.set_trial_user_attr(run, "epoch_0001", {"loss": 1.0})
+        store.storage.set_trial_intermediate_value(run, 1, 0.5)
+        assert store_path.read_bytes() == before  # held back until the block ends
+        raise RuntimeError("the block failed")
+    added = store_path.read_bytes()[len(before):].splitlines()
+    assert len(added) == 2
+    trial = Store(str(store_path)).storage.get_trial(run)  # a second handle reads both
+    assert trial.user_attrs["epoch_0001"] == {"loss": 1.0} and trial.intermediate_values == {1: 0.5}
+    store.storage.set_trial_user_attr(run, "after", 2)  # outside a batch each write goes out at once
+    assert len(store_path.read_bytes()[len(before):].splitlines()) == 3
