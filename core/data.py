@@ -119,8 +119,10 @@ def _mnist_5k() -> RawData:
     table = _parsed_table(path)
     if table is None:
         try:
-            with gzip.open(path, "rt") as fh:
-                table = np.loadtxt(fh, delimiter=",", dtype=np.float32)
+            text = gzip.decompress(path.read_bytes())
+            table = _small_integer_csv(text, 785)
+            if table is None:  # not the plain digits-and-commas file it was: NumPy's general reader says what is wrong
+                table = np.loadtxt(io.BytesIO(text), delimiter=",", dtype=np.float32)
         except (OSError, EOFError, ValueError, zlib.error) as err:
             raise DatasetError(f"{path}: cannot read the bundled digits ({err})") from err
         if table.ndim != 2 or table.shape[1] != 785:
@@ -140,6 +142,32 @@ def _mnist_5k() -> RawData:
     return RawData(x[train_order], y[train_order], x[test_order], y[test_order], 255.0)
 
 
+def _small_integer_csv(text: bytes, columns: int) -> np.ndarray | None:
+    """A CSV of whole numbers 0-999 (`columns` a row, comma-separated, one row a line) as a float32 table, parsed
+    with array operations: 0.27 s for the bundled digits where `np.loadtxt` takes 0.6 s on a first launch. None for
+    anything else (other characters, empty or longer fields, ragged rows): the caller reads it the general way."""
+    buf = np.frombuffer(text, np.uint8)
+    if len(buf) and buf[-1] != 10:
+        buf = np.append(buf, np.uint8(10))
+    digits = buf - np.uint8(48)  # wraps around: "," (44) and "\n" (10) become 252 and 218, every non-digit > 9
+    ends = np.flatnonzero(digits > 9)  # where each field ends
+    if len(ends) == 0:
+        return None
+    lengths = np.diff(ends, prepend=-1) - 1
+    separators = buf[ends]
+    if lengths.min() < 1 or lengths.max() > 3 or not np.all((separators == 44) | (separators == 10)):
+        return None
+    values = digits[ends - 1].astype(np.float32)
+    for place, scale in ((2, 10), (3, 100)):
+        longer = lengths >= place
+        values[longer] += scale * digits[ends[longer] - place].astype(np.float32)
+    line_ends = separators == 10
+    rows = int(np.count_nonzero(line_ends))
+    if len(ends) != rows * columns or not line_ends[columns - 1::columns].all():
+        return None
+    return values.reshape(rows, columns)
+
+
 def _parsed_copy(source: Path) -> Path:
     """Where the parsed table of `source` is kept: hptune's folder in the user's cache directory, under a name that
     changes with the source's size and modification time (a reinstalled package is parsed again)."""
@@ -150,7 +178,7 @@ def _parsed_copy(source: Path) -> Path:
 
 
 def _parsed_table(source: Path) -> np.ndarray | None:
-    """The bundled digits as parsed before (NumPy reads them in milliseconds; parsing the CSV takes 0.6 s), or None
+    """The bundled digits as parsed before (NumPy reads them in milliseconds; parsing the CSV takes 0.3 s), or None
     when there is no usable copy: missing, unreadable or not the shape the CSV gives."""
     try:
         table = np.load(_parsed_copy(source), allow_pickle=False)

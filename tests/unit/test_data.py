@@ -48,6 +48,20 @@ def test_the_bundled_digits_are_parsed_once_and_a_bad_parsed_copy_is_not_trusted
         assert np.load(kept).shape == (5000, 785)
 
 
+def test_the_fast_reader_of_the_bundled_csv_agrees_with_numpy_and_declines_anything_else() -> None:
+    rng = np.random.default_rng(0)
+    table = rng.integers(0, 256, size=(40, 7))
+    table[:, :3] = rng.integers(0, 10, size=(40, 3))  # fields of one, two and three digits
+    text = "\n".join(",".join(str(v) for v in row) for row in table).encode()
+    for ending in (b"", b"\n"):  # with and without a last newline
+        parsed = data._small_integer_csv(text + ending, 7)
+        assert parsed is not None and parsed.dtype == np.float32
+        assert np.array_equal(parsed, np.loadtxt(io.BytesIO(text), delimiter=",", dtype=np.float32))
+    for other in (b"1,2,3\n4,5\n", b"1,,3\n", b"1.5,2,3\n", b"1,2,3\r\n", b"1,2,1000\n", b"-1,2,3\n", b"",
+                  b"1 ,2,3\n"):
+        assert data._small_integer_csv(other, 3) is None, other
+
+
 def test_raw_pixels_keep_the_0_255_range() -> None:
     ds = load_dataset("mnist-5k", normalize=False)
     assert ds.x_train.max() == 255.0
