@@ -12,7 +12,9 @@ last one carry weight 0 in the loss and the metrics, so one compiled step serves
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from hptune.core.events import BatchProgress, EpochEnded, EpochMetrics, Status
+
+log = logging.getLogger(__name__)
 
 #: Wall time one compiled chunk should take: short enough for a moving progress bar and a prompt Stop.
 CHUNK_SECONDS = 0.25
@@ -30,6 +34,34 @@ MIN_CHUNKS_PER_EPOCH = 4
 FIRST_CHUNK_STEPS = 4
 #: Validation and test images per forward batch inside the compiled evaluation.
 EVAL_BATCH = 1024
+
+
+class _CompiledAside:
+    """A jitted function compiled for its first arguments on a thread of its own, started at once: XLA compiles
+    without holding the GIL, so the validation pass compiles on the second core while the training loop compiles and
+    runs on the first (on a first launch, with nothing in the disk cache, a quarter of a second sooner to the first
+    epoch). A call waits for the compilation; if it failed, the function compiles as usual."""
+
+    def __init__(self, function: Any, *example: Any) -> None:
+        self._function = function
+        self._compiled: Any = None
+        self._thread = threading.Thread(target=self._compile, args=example, name="hptune-compile", daemon=True)
+        self._thread.start()
+
+    def _compile(self, *example: Any) -> None:
+        try:
+            self._compiled = self._function.lower(*example).compile()
+        except Exception:  # noqa: BLE001 - only an early start: the first call compiles it the usual way
+            log.debug("compiling ahead failed", exc_info=True)
+
+    def __call__(self, *args: Any) -> Any:
+        self._thread.join()
+        if self._compiled is not None:
+            try:
+                return self._compiled(*args)
+            except TypeError:  # arguments of another shape than the example: the jitted function serves them
+                pass
+        return self._function(*args)
 
 
 @dataclass
@@ -76,7 +108,7 @@ class CompiledEngine:
         self._order: Any = None
         # Not donating the state: a kept best-weights snapshot may share its buffers.
         self._chunk = jax.jit(self._chunk_fn)
-        self._evaluate = jax.jit(self._evaluate_fn)
+        self._evaluate = _CompiledAside(jax.jit(self._evaluate_fn), self.trainable, self.non_trainable, self._val)
         self._predict = jax.jit(self._predict_fn)
         self.steps_per_call = min(FIRST_CHUNK_STEPS, math.ceil(self.steps_per_epoch / MIN_CHUNKS_PER_EPOCH))
         self._timed_once = False

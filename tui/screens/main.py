@@ -29,13 +29,8 @@ from hptune.tui.widgets.key_footer import KeyFooter
 
 __all__ = ["MainScreen"]
 
-#: Seconds between redraws of the curves and the epoch log while training, at the most often...
+#: Seconds between redraws of the curves and the epoch log while training.
 CHART_INTERVAL = 0.5
-#: ...and at the least often: when drawing them takes more than CHART_SHARE of one core at CHART_INTERVAL (many
-#: short epochs a second, a slow machine, a wide terminal), they are drawn less often, so the UI leaves the cores to
-#: the training process.
-CHART_MAX_INTERVAL = 2.0
-CHART_SHARE = 0.03
 #: Seconds between progress-bar redraws (queued progress messages also collapse: see tui.messages.Progress).
 PROGRESS_INTERVAL = 0.25
 #: Narrower than this, the form makes way for the dashboard while a run trains.
@@ -85,7 +80,6 @@ class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
         self.last_run_id: int | None = None
         self.quit_when_done = False
         self._last_chart = 0.0
-        self._chart_interval = CHART_INTERVAL
         self._last_progress = 0.0
         self._pending_log: list[tuple[EpochMetrics, int]] = []
         self._button_state: tuple[bool, bool] | None = None
@@ -350,7 +344,7 @@ class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
         """Show finished epochs in the log and the curves, at most every CHART_INTERVAL seconds: short epochs
         come faster than anyone reads them, and each redraw takes the training thread's time (the GIL)."""
         now = time.monotonic()
-        wait = self._last_chart + self._chart_interval - now
+        wait = self._last_chart + CHART_INTERVAL - now
         if wait <= 0:
             self._redraw_charts()
         elif self._chart_timer is None:
@@ -429,24 +423,19 @@ class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
         if self._chart_timer is not None:
             self._chart_timer.stop()
             self._chart_timer = None
-        self._last_chart = started = time.monotonic()
+        self._last_chart = time.monotonic()
         self._flush_log()
         xs = [m.epoch for m in self.epochs]
-        acc, loss = self.query_one("#acc-chart", MetricChart), self.query_one("#loss-chart", MetricChart)
-        acc.set_series(
+        self.query_one("#acc-chart", MetricChart).set_series(
             [Series("train", xs, [m.accuracy for m in self.epochs]),
              Series("val", xs, [m.val_accuracy for m in self.epochs])],
             empty,
         )
-        loss.set_series(
+        self.query_one("#loss-chart", MetricChart).set_series(
             [Series("train", xs, [m.loss for m in self.epochs]),
              Series("val", xs, [m.val_loss for m in self.epochs])],
             empty,
         )
-        # CHART_INTERVAL, or longer when this redraw (the log's new lines, the charts' data, and their drawing the
-        # last time) would take more than CHART_SHARE of a core at that pace
-        cost = time.monotonic() - started + acc.render_seconds + loss.render_seconds
-        self._chart_interval = min(CHART_MAX_INTERVAL, max(CHART_INTERVAL, cost / CHART_SHARE))
 
     def _reveal_results(self) -> None:
         """On a small terminal the dashboard shows one pane at a time: the results, once a run has ended."""

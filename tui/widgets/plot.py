@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -104,17 +103,8 @@ class Plot(PlotextPlot):
         self.empty: str | None = None
         self.heading = ""
         self._plot = FinitePlotext()
-        #: Seconds the last drawing took (what an owner redrawing often weighs against how often it redraws).
-        self.render_seconds = 0.0
 
     def render(self) -> RenderResult:
-        started = time.perf_counter()
-        try:
-            return self._render_chart()
-        finally:
-            self.render_seconds = time.perf_counter() - started
-
-    def _render_chart(self) -> RenderResult:
         width, height = self.size.width, self.size.height
         if self.empty is not None:
             lines = [self.heading.center(width)[:width], *[""] * max(0, height // 2 - 1)]
