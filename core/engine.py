@@ -39,8 +39,8 @@ EVAL_BATCH = 1024
 class _CompiledAside:
     """A jitted function compiled for its first arguments on a thread of its own, started at once: XLA compiles
     without holding the GIL, so the validation pass compiles on the second core while the training loop compiles and
-    runs on the first (on a first launch, with nothing in the disk cache, a quarter of a second sooner to the first
-    epoch). A call waits for the compilation; if it failed, the function compiles as usual."""
+    runs on the first (on a first launch, with nothing in the disk cache, about a tenth of a second sooner to the
+    first epoch). A call waits for the compilation; if it failed, the function compiles as usual."""
 
     def __init__(self, function: Any, *example: Any) -> None:
         self._function = function

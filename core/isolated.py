@@ -25,14 +25,12 @@ from hptune.core.config import ConfigError, RunConfig
 from hptune.core.data import DatasetError
 from hptune.core.events import BatchProgress, EpochEnded, EpochMetrics, Event, RunFinished
 from hptune.core.outcome import RunOutcome
-from hptune.core.trainer import EventSink
+from hptune.core.trainer import PROGRESS_INTERVAL, EventSink
 
 log = logging.getLogger(__name__)
 
 #: How often the parent checks its own stop flag and the child's health while waiting for events.
 POLL_SECONDS = 0.05
-#: Least seconds between two progress events relayed to the parent (its UI redraws the bar every 0.25 s at most).
-PROGRESS_SECONDS = 0.1
 #: The training process yields the CPU to the UI when both want it: on a busy machine keys and frames come first,
 #: and the child, started beside the first frame, does not slow it.
 NICENESS = 5
@@ -80,7 +78,7 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
 
 
 class _Relay:
-    """Sends the run's events to the parent, with progress at most every PROGRESS_SECONDS: the trainer also
+    """Sends the run's events to the parent, with progress at most every PROGRESS_INTERVAL: the trainer also
     reports each epoch's last step, which at many short epochs a second doubled the messages the UI's process
     receives and decodes for a bar that moves no further (the epoch's end follows at once)."""
 
@@ -91,7 +89,7 @@ class _Relay:
     def __call__(self, event: Event) -> None:
         if isinstance(event, BatchProgress):
             now = time.monotonic()
-            if now - self.last_progress < PROGRESS_SECONDS:
+            if now - self.last_progress < PROGRESS_INTERVAL:
                 return
             self.last_progress = now
         self.conn.send(("event", event))
