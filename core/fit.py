@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ELLIPSIS", "Column", "fit_cell", "fit_widths", "is_number", "shorten_end", "shorten_middle",
-           "text_table", "wrap_parts"]
+__all__ = ["ELLIPSIS", "Column", "fit_cell", "fit_widths", "is_number", "narrowest", "shorten_end",
+           "shorten_middle", "text_table", "wrap_parts"]
 
 ELLIPSIS = "…"
 Kind = Literal["number", "path", "text"]
@@ -93,6 +93,14 @@ class Column:
     kind: Kind = "text"
     #: The narrowest a shortened text or path column gets (its heading's width is the floor anyway).
     minimum: int = 8
+
+
+def narrowest(columns: Sequence[Column], gap: int = 2) -> int:
+    """The least room `columns` can take (`gap` between each): numbers whole, text and paths at their minimum. A
+    table whose columns need more than its room leaves out its optional columns, least needed first, until this
+    fits (see tui.widgets.run_table), rather than scroll or cut."""
+    return sum(c.natural if c.kind == "number" else min(c.natural, c.minimum) for c in columns) + gap * max(
+        len(columns) - 1, 0)
 
 
 def fit_widths(columns: Sequence[Column], available: int, gap: int = 2) -> list[int]:

@@ -69,6 +69,34 @@ async def test_history_tells_raw_from_normalized(fixture_store, size) -> None:
             assert str(table.get_cell(str(run_id), "changes")).startswith("raw")
 
 
+@pytest.mark.parametrize("size", SIZES)
+async def test_history_fits_the_terminal_with_every_value_whole(fixture_store, size) -> None:
+    """The run table never scrolls sideways: optional columns give way, least needed first, and only the changes
+    and the dataset shorten, with an ellipsis; every other cell is the whole value."""
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.push_screen(HistoryScreen())
+        await history_loaded(pilot)
+        await pilot.pause()
+        table = app.screen.query_one(RunTable)
+        assert table.max_scroll_x == 0
+        keys = [str(k.value) for k in table.columns]
+        assert {"id", "status", "model", "lr", "val", "test", "changes"} <= set(keys)
+        if size[0] >= 120:
+            assert {"opt", "bs", "ep", "dataset"} <= set(keys)
+        for record in fixture_store.runs():
+            whole = {key: (v.plain if hasattr(v, "plain") else str(v)) for key, v in table._cells(record).items()}
+            for key in keys:
+                shown = str(table.get_cell(str(record.run_id), key))
+                if key in ("changes", "dataset") and shown.endswith("…"):
+                    assert len(shown) < len(whole[key])
+                elif key == "model" and "opt" not in keys:
+                    assert shown == f"{whole['model']} {whole['opt']}"
+                elif key != "sel":
+                    assert shown == whole[key], (key, shown, whole[key])
+
+
 async def test_trial_table_cells_grow_their_columns_as_trials_finish() -> None:
     """A queued trial's cells are short ("queued", "-", ""); when it completes, its column widens, so
     "completed" and 0.2909 show whole (they were cut to "comple" and "0.290")."""

@@ -71,8 +71,8 @@ class HistoryScreen(KeepStyles, Screen[None]):
         yield KeyFooter(compact=True)
 
     def on_resize(self) -> None:
-        if self.loaded and self.table.compact != (self.app.size.width < 100):
-            self.table.set_records(self.records)
+        if self.loaded and self.table.fitted_width != self.app.size.width:
+            self.table.refit()
 
     def on_mount(self) -> None:
         self.sub_title = f"history · {self.app.store.display}"

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from hptune.core.config import RunConfig
-from hptune.core.fit import Column, fit_cell, fit_widths
+from hptune.core.fit import Column, fit_cell, fit_widths, narrowest
 from hptune.core.labels import changes_label
 
 __all__ = ["RunTable", "SORT_COLUMNS"]
@@ -39,8 +39,10 @@ _COLUMNS: list[tuple[str, str]] = [
     ("dataset", "dataset"),
     ("changes", "changes"),
 ]
-#: Columns left out when the terminal is narrower than 100 columns.
-_WIDE_ONLY = frozenset({"opt", "bs", "started", "dataset", "time"})
+#: Optional columns, in the order they give way when the table with its text shortened is still wider than the
+#: terminal: the least needed first (the optimizer then joins the model's cell). The others are always shown. A
+#: study column no run has a value in goes first of all. Nothing is cut and the table never scrolls sideways.
+_GIVE_WAY = ("started", "opt", "bs", "time", "dataset", "ep", "study")
 SORT_COLUMNS = ("id", "val", "test", "time", "status", "model", "study")
 #: Rows built at once: a few screens' worth, so paging is rare and cheap.
 PAGE = 60
@@ -89,30 +91,23 @@ class RunTable(DataTable):
         self.selected: list[int] = []
         self.sort_column = "id"
         self.sort_reverse = False
-        self.compact = False
-
-    def _columns(self) -> None:
-        """(Re)build the columns: a narrow terminal gets the essential ones, so none is cut off. Columns that are
-        already the right ones stay (only the rows go): rebuilding them lays the whole screen out again."""
-        compact = self.app.size.width < 100
-        if self.columns and compact == self.compact:
-            self.clear()
-            for column in self.columns.values():  # clear() keeps the widths the old runs gave: start from the headings
-                column.content_width = column.label.cell_len
-            return
-        self.compact = compact
-        self.clear(columns=True)
-        for key, heading in _COLUMNS:
-            if not (self.compact and key in _WIDE_ONLY):
-                self.add_column(heading, key=key)
+        #: Whether any run shown has a study (the study column is left out when none has).
+        self._studies = False
+        #: The terminal width the columns were last chosen for.
+        self.fitted_width = 0
 
     def set_records(self, records: Sequence[Any]) -> None:
         """Show these runs, keeping the cursor on the same run where it still exists."""
         current = self.current_run_id
         self.records = {r.run_id: r for r in records}
         self.selected = [i for i in self.selected if i in self.records]
-        self._columns()
+        self._studies = any(r.study for r in self.records.values())
         self._order(keep=current)
+
+    def refit(self) -> None:
+        """Choose the columns again for the terminal's width (after a resize), keeping the page and the cursor."""
+        if self.ordered:
+            self._show_page(self.page_start, self.cursor_index)
 
     def _cells(self, r: Any) -> dict[str, Any]:
         c = r.config
@@ -121,7 +116,7 @@ class RunTable(DataTable):
             "id": Text(str(r.run_id), justify="right"),
             "study": r.study or "",  # whole: it is what `--study` and `study:NAME` take
             "status": Text(r.status, style=_STATUS_STYLE.get(r.status, "")),
-            "model": _model(c) if not self.compact else f"{_model(c)} {c.optimizer}",
+            "model": _model(c),
             "opt": c.optimizer,
             "lr": Text(f"{c.learning_rate:.2g}", justify="right"),
             "bs": Text(str(c.batch_size), justify="right"),
@@ -139,13 +134,25 @@ class RunTable(DataTable):
         total = len(self.ordered)
         start = max(0, min(start, total - PAGE))
         self.page_start = start
-        self.clear()
-        keys = [key for key, _ in _COLUMNS if key in self.columns]
-        rows = []
-        for r in self.ordered[start:start + PAGE]:
-            cells = self._cells(r)
-            rows.append((str(r.run_id), [cells[key] for key in keys]))
-        self._add_fitted(rows)
+        page = self.ordered[start:start + PAGE]
+        rows = [self._cells(r) for r in page]
+        widths = self._fit(rows)
+        keys = list(widths)
+        if [str(k.value) for k in self.columns] != keys:
+            self.clear(columns=True)  # another set of columns: lays the screen out again, so only when it changes
+            headings = dict(_COLUMNS)
+            for key in keys:
+                self.add_column(headings[key], key=key)
+        else:
+            self.clear()
+            for column in self.columns.values():  # clear() keeps the widths the old runs gave: start from the headings
+                column.content_width = column.label.cell_len
+        for r, cells in zip(page, rows, strict=True):
+            if "opt" not in widths:
+                cells["model"] = f"{cells['model']} {cells['opt']}"
+            cells["changes"] = fit_cell(cells["changes"], widths["changes"])
+            cells["dataset"] = fit_cell(cells["dataset"], widths.get("dataset", DATASET_WIDTH), "path")
+            self.add_row(*[cells[key] for key in keys], key=str(r.run_id))
         self._measure_now()
         if total:
             self.move_cursor(row=max(0, min(cursor, total - 1)) - start, animate=False)
@@ -206,27 +213,35 @@ class RunTable(DataTable):
     def action_scroll_bottom(self) -> None:
         self._place(len(self.ordered) - 1)
 
-    def _add_fitted(self, rows: list[tuple[str, list[Any]]]) -> None:
-        """Add the rows with the non-default fields' column fitted to the room the others leave (core.fit's rule:
-        the numbers keep their width, that text shortens with an ellipsis)."""
-        keys = [str(k.value) for k in self.columns]
-        if "changes" not in keys:  # no columns yet (the page was asked for before the runs arrived)
-            for key, cells in rows:
-                self.add_row(*cells, key=key)
-            return
-
+    def _fit(self, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """The columns to show for these rows and the width of each (core.fit's rule: numbers and names keep their
+        width, the changes and the dataset shorten with an ellipsis). While even the shortened table is wider than
+        the terminal, the optional columns give way in `_GIVE_WAY`'s order: nothing is cut, nothing scrolls."""
         def plain(cell: Any) -> str:
             return cell.plain if isinstance(cell, Text) else str(cell)
-        naturals = [max([len(col.label.plain)] + [len(plain(cells[i])) for _, cells in rows])
-                    for i, col in enumerate(self.columns.values())]
-        fitted = [Column(n, "text" if key == "changes" else "number", minimum=len("changes"))
-                  for key, n in zip(keys, naturals, strict=True)]
-        room = self.app.size.width - 5  # the table spans the screen (its region may still be the old size here)
-        widths = fit_widths(fitted, room, gap=2 * self.cell_padding)
-        where = keys.index("changes")
-        for key, cells in rows:
-            cells[where] = fit_cell(plain(cells[where]), widths[where])
-            self.add_row(*cells, key=key)
+
+        gap = 2 * self.cell_padding  # every column is padded on both sides
+        scrollbar = self.styles.scrollbar_size_vertical if len(self.ordered) > 1 else 0
+        room = self.app.size.width - 2 - scrollbar - gap  # the table spans the screen, inside its border
+        self.fitted_width = self.app.size.width
+        keys = [key for key, _ in _COLUMNS if key != "study" or self._studies]
+        shrinks = {"changes": ("text", len("changes")), "dataset": ("path", 10)}
+        for leaving in (None, *_GIVE_WAY):
+            if leaving in keys:
+                keys.remove(leaving)
+            elif leaving is not None:
+                continue
+            columns = []
+            for key in keys:
+                values = [plain(cells[key]) for cells in rows]
+                if key == "model" and "opt" not in keys:
+                    values = [f"{value} {plain(cells['opt'])}" for value, cells in zip(values, rows, strict=True)]
+                kind, minimum = shrinks.get(key, ("number", 0))
+                natural = max([len(dict(_COLUMNS)[key])] + [len(v) for v in values])
+                columns.append(Column(natural, kind, minimum=minimum))
+            if narrowest(columns, gap) <= room:
+                break
+        return dict(zip(keys, fit_widths(columns, room, gap), strict=True))
 
     def _mark(self, run_id: int) -> Text:
         if run_id in self.selected:
