@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import importlib
 import os
 import sys
 import threading
@@ -33,6 +35,14 @@ QUIT_GRACE = 20.0
 
 
 #: Modules of the screens after the first, imported in the background once the first frame is drawn.
+#: Kept screens built ahead, after start-up (see HptuneApp.prebuild_screens): (name, module, class).
+PREBUILT = (
+    ("sweep", "hptune.tui.screens.sweep", "SweepScreen"),
+    ("lessons", "hptune.tui.screens.lessons", "LessonsScreen"),
+)
+#: Seconds after the background imports end before the first is built, and between two.
+PREBUILD_AFTER = 1.0
+PREBUILD_PAUSE = 0.5
 WARM_MODULES = (
     "optuna",
     "hptune.tui.screens.palette",
@@ -122,15 +132,31 @@ class HptuneApp(App[int]):
         frame does not wait for them."""
 
         def load() -> None:
-            import importlib
-
             for module in WARM_MODULES:
                 with contextlib.suppress(Exception):  # a failed import surfaces, worded, when its screen opens
                     importlib.import_module(module)
             with contextlib.suppress(RuntimeError):  # the app closed meanwhile
                 self.call_from_thread(freeze_long_lived)  # the modules stay loaded: out of the collector's way
+                self.call_from_thread(self.set_timer, PREBUILD_AFTER, self.prebuild_screens)
 
         threading.Thread(target=load, name="hptune-imports", daemon=True).start()
+
+    async def prebuild_screens(self) -> None:
+        """Build the kept screens that take longest to build (the sweep screen's space editor is some 350 widgets:
+        0.6 s on the first ctrl+e while training) before they are first asked for, one at a time once start-up is
+        over, off screen: they are composed and mounted as `push_screen` would, and shown only when their key is
+        pressed. Textual offers no public call for this; `_get_screen` and `_load_screen_css` are the first steps of
+        its own `push_screen` (tested with textual 8.2.8)."""
+        for name, module, cls in PREBUILT:
+            if self.is_screen_installed(name) or not self.is_running:
+                continue
+            screen = getattr(importlib.import_module(module), cls)()
+            self.install_screen(screen, name)
+            _, mounted = self._get_screen(name)
+            self._load_screen_css(screen)
+            await mounted
+            await asyncio.sleep(PREBUILD_PAUSE)  # keys pressed meanwhile are answered between the screens
+        freeze_long_lived()
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size_classes(event.size.width, event.size.height)

@@ -142,3 +142,37 @@ async def test_a_screen_covered_and_shown_again_keeps_its_footer(store, monkeypa
             await pilot.pause()
         assert built == []
         assert any(key.action in ("app.sweep", "sweep") for key in footer.query(FooterKey))
+
+
+async def test_screens_built_ahead_are_shown_by_their_keys_with_fresh_contents(store) -> None:
+    """The sweep and lessons screens are built off screen after start-up; their keys then show those very screens,
+    at the terminal's size of the moment, with the sweeps the store holds when shown (not when built)."""
+    from hptune.core.space import SweepSettings, space_from_data
+    from hptune.core.sweeps import create_sweep
+    from hptune.tui.widgets.space_editor import EDITABLE
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.prebuild_screens()
+        await pilot.pause()
+        sweep, lessons = app.get_screen("sweep"), app.get_screen("lessons")
+        assert app.screen is app.main_screen  # built, not shown
+        assert len(sweep.query(".space-row")) == len(EDITABLE)
+        space = space_from_data({"space": {"hidden_units": [8, 16]}, "fixed": {"dataset": "mnist-5k", "epochs": 1}})
+        create_sweep(store, "made-later", space, SweepSettings(algorithm="grid"))
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.screen is sweep
+        assert sweep.query_one("#sweep-panes", Tabs).display  # one pane at a time at 80x24
+        watch = sweep.query_one("#watch")
+        for _ in range(100):
+            if ("made-later", "made-later") in watch._options:
+                break
+            await pilot.pause(0.05)
+        assert ("made-later", "made-later") in watch._options
+        await pilot.press("escape", "ctrl+g")
+        await pilot.pause()
+        assert app.screen is lessons

@@ -30,9 +30,13 @@ class KeepStyles:
     app: Any
     _styled_for: tuple[Any, ...] | None = None
 
+    def _on_mount(self, event: events.Mount) -> None:
+        # The widgets were styled as they registered: for these inputs. A screen built ahead of its first showing
+        # (HptuneApp.prebuild_screens) may be shown after they changed, and is restyled then.
+        self._styled_for = _style_inputs(self.app)
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         inputs = _style_inputs(self.app)
-        # The first resume comes with the push that mounts the screen: its widgets were styled as they registered.
-        if self._styled_for is None or inputs == self._styled_for:
+        if inputs == self._styled_for:
             event.refresh_styles = False  # Textual still lays it out if the size changed, and draws it
         self._styled_for = inputs

@@ -75,6 +75,7 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
         self.running = False
         self.stop_event = threading.Event()
         self._reading = False
+        self._sweep_options: list[tuple[str, str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -125,6 +126,11 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"sweeps · {self.app.store.display}"
         self.set_interval(POLL_SECONDS, self._poll)
+        self._list_sweeps()
+
+    def on_screen_resume(self) -> None:
+        """Each showing lists the store's sweeps again: the screen is kept (and built ahead), and sweeps started
+        from a command line meanwhile should be there to watch."""
         self._list_sweeps()
 
     def on_unmount(self, event: events.Unmount) -> None:
@@ -276,7 +282,10 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
 
     def _set_sweeps(self, names: list[str]) -> None:
         select = self.query_one("#watch", Select)
-        select.set_options([(n, n) for n in reversed(names)])
+        options = [(n, n) for n in reversed(names)]
+        if options != self._sweep_options:  # new options lay the screen out again: only when the list changed
+            self._sweep_options = options
+            select.set_options(options)
         if self.watching in names:
             with select.prevent(Select.Changed):
                 select.value = self.watching
