@@ -9,6 +9,7 @@ import importlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -40,9 +41,11 @@ PREBUILT = (
     ("sweep", "hptune.tui.screens.sweep", "SweepScreen"),
     ("lessons", "hptune.tui.screens.lessons", "LessonsScreen"),
 )
-#: Seconds after the background imports end before the first is built, and between two.
+#: Seconds after the background imports end before the first is built, and between two; and the seconds without a
+#: key a build waits for.
 PREBUILD_AFTER = 1.0
 PREBUILD_PAUSE = 0.5
+PREBUILD_QUIET = 0.5
 WARM_MODULES = (
     "optuna",
     "hptune.tui.screens.palette",
@@ -70,6 +73,8 @@ class HptuneApp(App[int]):
                  warm_training: bool = False) -> None:
         super().__init__()
         self.warm_training = warm_training
+        #: When the last key arrived (time.monotonic()).
+        self._last_key = 0.0
         self.store = store
         self.start_config = config or RunConfig()
         self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
@@ -148,6 +153,8 @@ class HptuneApp(App[int]):
         pressed. Textual offers no public call for this; `_get_screen` and `_load_screen_css` are the first steps of
         its own `push_screen` (tested with textual 8.2.8)."""
         for name, module, cls in PREBUILT:
+            while time.monotonic() - self._last_key < PREBUILD_QUIET and self.is_running:
+                await asyncio.sleep(0.1)  # not while keys come: their answers come first
             if self.is_screen_installed(name) or not self.is_running:
                 continue
             screen = getattr(importlib.import_module(module), cls)()
@@ -157,6 +164,11 @@ class HptuneApp(App[int]):
             await mounted
             await asyncio.sleep(PREBUILD_PAUSE)  # keys pressed meanwhile are answered between the screens
         freeze_long_lived()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # every key passes here first, before bindings and widgets
+            self._last_key = time.monotonic()
+        await super().on_event(event)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_size_classes(event.size.width, event.size.height)

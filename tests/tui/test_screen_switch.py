@@ -176,3 +176,21 @@ async def test_screens_built_ahead_are_shown_by_their_keys_with_fresh_contents(s
         await pilot.press("escape", "ctrl+g")
         await pilot.pause()
         assert app.screen is lessons
+
+
+async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -> None:
+    """Building a screen ahead waits for a pause in the keys: a person typing gets the answers first."""
+    import hptune.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "PREBUILD_QUIET", 3600.0)  # no pause is long enough until the test says so
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("tab")
+        worker = app.run_worker(app.prebuild_screens())
+        for _ in range(10):
+            await pilot.pause(0.05)
+        assert not app.is_screen_installed("sweep")
+        monkeypatch.setattr(app_module, "PREBUILD_QUIET", 0.0)
+        await worker.wait()
+        assert app.is_screen_installed("sweep") and app.is_screen_installed("lessons")
+        assert app.screen is app.main_screen
