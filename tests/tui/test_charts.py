@@ -111,3 +111,32 @@ async def test_a_long_epoch_log_is_trimmed_in_steps_not_at_every_epoch() -> None
         assert MAX_ENTRIES <= len(log.entries) <= MAX_ENTRIES + MAX_ENTRIES // 4
         assert layouts <= 2  # a relayout rewrites every line: once per quarter of the log, not once per epoch
         assert log.entries[-1][0][0] == f"Epoch {total}/{total}"  # the newest epochs are kept
+
+
+async def test_the_epoch_log_follows_the_newest_line_unless_scrolled_up() -> None:
+    from hptune.core.events import EpochMetrics
+    from hptune.tui.widgets.epoch_log import EpochLog
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield EpochLog(id="log")
+
+    app = Host()
+    async with app.run_test(size=(100, 12)) as pilot:
+        log = app.query_one(EpochLog)
+        await pilot.pause()
+        for n in range(1, 101):
+            log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), 300)
+        await pilot.pause()
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
+        assert "Epoch 100/300" in log.render_line(log.scrollable_content_region.height - 1).text
+        log.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        for n in range(101, 121):
+            log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), 300)
+        await pilot.pause()
+        assert log.scroll_y == 0 and "Epoch 1/300" in log.render_line(0).text  # left where the person put it
+        await pilot.resize_terminal(60, 12)  # narrower: every epoch wraps again, whole figures on each line
+        await pilot.pause()
+        assert all(len(s.text.rstrip()) <= log.text_width for s in log.lines)
+        assert sum("Epoch" in s.text for s in log.lines) == 120
