@@ -140,3 +140,44 @@ async def test_the_epoch_log_follows_the_newest_line_unless_scrolled_up() -> Non
         await pilot.pause()
         assert all(len(s.text.rstrip()) <= log.text_width for s in log.lines)
         assert sum("Epoch" in s.text for s in log.lines) == 120
+
+
+async def test_a_chart_is_built_again_only_when_its_figure_size_or_theme_changes(monkeypatch) -> None:
+    from hptune.tui.widgets.metric_chart import MetricChart, Series
+
+    builds: list[int] = []
+    original = FinitePlotext.build
+
+    def build(self) -> str:  # noqa: ANN001
+        builds.append(1)
+        return original(self)
+
+    monkeypatch.setattr(FinitePlotext, "build", build)
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MetricChart("Accuracy", "acc", id="chart")
+
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        chart = app.query_one(MetricChart)
+        chart.set_series([Series("train", [1, 2, 3], [0.5, 0.6, 0.7])])
+        await pilot.pause()
+        drawn = len(builds)
+        first = str(chart.render())
+        assert drawn >= 1 and "Accuracy" in first
+        for _ in range(3):  # what Textual does when the screen is shown again or laid out: the same drawing
+            chart.refresh()
+            await pilot.pause()
+            assert str(chart.render()) == first
+        assert len(builds) == drawn
+        chart.set_series([Series("train", [1, 2, 3, 4], [0.5, 0.6, 0.7, 0.9])])
+        await pilot.pause()
+        assert len(builds) == drawn + 1 and str(chart.render()) != first
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert len(builds) > drawn + 1
+        built = len(builds)
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        assert len(builds) > built

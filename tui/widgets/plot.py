@@ -103,9 +103,27 @@ class Plot(PlotextPlot):
         self.empty: str | None = None
         self.heading = ""
         self._plot = FinitePlotext()
+        #: The last drawing and what it was drawn for: drawn again only when the figure, the size or the theme
+        #: changed. Textual renders a widget again when its screen is shown again or laid out; building the figure
+        #: (plotext's character matrix, then its ANSI text parsed back) was most of a screen switch's time.
+        self._drawn: tuple[tuple[Any, ...], Text] | None = None
+
+    @property
+    def plt(self) -> PlotextFigure:  # type: ignore[override]
+        """plotext's figure, to draw into: reaching for it marks the chart as changed."""
+        self._drawn = None
+        return self._plot
 
     def render(self) -> RenderResult:
         width, height = self.size.width, self.size.height
+        key = (width, height, self.app.theme, self.theme, self.empty, self.heading, tuple(self.legend))
+        if self._drawn is not None and self._drawn[0] == key:
+            return self._drawn[1].copy()
+        text = self._render_now(width, height)
+        self._drawn = (key, text)
+        return text.copy()
+
+    def _render_now(self, width: int, height: int) -> Text:
         if self.empty is not None:
             lines = [self.heading.center(width)[:width], *[""] * max(0, height // 2 - 1)]
             text = Text("\n".join(lines) + "\n", style="bold")
@@ -114,10 +132,11 @@ class Plot(PlotextPlot):
             return text
         legend = self._legend_line(width) if self.legend and height > 4 else None
         plot_height = height - (1 if legend is not None else 0)
-        self.plt.plotsize(width, plot_height)
-        self.plt._set_size(width, plot_height)
-        self.plt.theme(self._get_plotext_theme_name(self.app.theme))
-        text = Text.from_ansi(self.plt.build())
+        figure = self._plot
+        figure.plotsize(width, plot_height)
+        figure._set_size(width, plot_height)
+        figure.theme(self._get_plotext_theme_name(self.app.theme))
+        text = Text.from_ansi(figure.build())
         if legend is not None:
             if text.plain.endswith("\n"):
                 text.right_crop(1)  # plotext ends its last line with a newline: the legend takes that row
