@@ -205,8 +205,11 @@ def run_tui(epochs: int, store: Path, presses: int,
         time.sleep(0.05)
     term.send(b"\x12")  # ctrl+r: train
     training = len(term.text)
-    if term.wait_for(b"Epoch 2/", training, 120) is None:  # measure once training is in full swing
-        raise RuntimeError("training did not start")
+    deadline = time.perf_counter() + 120
+    while stored_epochs(store) < 2:  # measure once training is in full swing (the log may show later epochs only)
+        if time.perf_counter() > deadline or not term.alive():
+            raise RuntimeError("training did not start")
+        _idle(term, 0.1)
     wall = WallRate()
     wall.mark(store)
     latencies: list[float] = []
