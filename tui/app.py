@@ -43,8 +43,8 @@ PREBUILT = (
 )
 #: Seconds after the background imports end before the first is built, and between two; and the seconds without a
 #: key a build waits for.
-PREBUILD_AFTER = 1.0
-PREBUILD_PAUSE = 0.5
+PREBUILD_AFTER = 0.2
+PREBUILD_PAUSE = 0.2
 PREBUILD_QUIET = 0.5
 WARM_MODULES = (
     "optuna",
@@ -153,8 +153,8 @@ class HptuneApp(App[int]):
         pressed. Textual offers no public call for this; `_get_screen` and `_load_screen_css` are the first steps of
         its own `push_screen` (tested with textual 8.2.8)."""
         for name, module, cls in PREBUILT:
-            while time.monotonic() - self._last_key < PREBUILD_QUIET and self.is_running:
-                await asyncio.sleep(0.1)  # not while keys come: their answers come first
+            while self._answering() and self.is_running:
+                await asyncio.sleep(0.1)
             if self.is_screen_installed(name) or not self.is_running:
                 continue
             screen = getattr(importlib.import_module(module), cls)()
@@ -164,6 +164,12 @@ class HptuneApp(App[int]):
             await mounted
             await asyncio.sleep(PREBUILD_PAUSE)  # keys pressed meanwhile are answered between the screens
         freeze_long_lived()
+
+    def _answering(self) -> bool:
+        """Whether a key was pressed in the last PREBUILD_QUIET seconds, or a run waits for its first epoch: their
+        answers come before any building ahead."""
+        main = self.main_screen
+        return time.monotonic() - self._last_key < PREBUILD_QUIET or (main.running and not main.epochs)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):  # every key passes here first, before bindings and widgets
