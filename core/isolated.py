@@ -104,7 +104,9 @@ def _warm_up(config: RunConfig, stop: Any) -> None:
 
     stop.clear()
     try:
-        train(config.model_copy(update={"epochs": 1, "patience": None, "keep_model": False}), stop=stop)
+        # Not collected: the garbage collection (0.2 s) would hold up the run that stopped it; that run collects.
+        train(config.model_copy(update={"epochs": 1, "patience": None, "keep_model": False}), stop=stop,
+              collect=False)
     except Exception:  # noqa: BLE001 - warming is an optimisation: the real run reports any problem itself
         log.debug("warm-up failed", exc_info=True)
 

@@ -183,12 +183,14 @@ def _fit_keras(keras: Any, model: Any, config: RunConfig, data: Any, emit: Event
 
 
 def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
-          *, record: EventSink | None = None, keep_model: bool | None = None) -> RunOutcome:
+          *, record: EventSink | None = None, keep_model: bool | None = None, collect: bool = True) -> RunOutcome:
     """Train one network. `record` (a store's recorder) sees every event before `on_event` does, so an epoch is
     saved before any screen shows it; if saving fails the run fails rather than going on unsaved.
 
     With `keep_model` (default: the config's), the trained network is saved as a Keras file in the temporary
-    folder and named in the outcome's `model_file`; the recorder moves it beside the store."""
+    folder and named in the outcome's `model_file`; the recorder moves it beside the store. With `collect` (the
+    default) the process's garbage is collected at the end, which keeps a long-lived worker's memory flat; a
+    run that another follows at once (the training process's warm-up) leaves that to the next one."""
     stop = stop or threading.Event()
     keep_model = config.keep_model if keep_model is None else keep_model
 
@@ -265,8 +267,9 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
         result.epochs = list(history)
         result.train_seconds = time.perf_counter() - started
     finally:
-        keras.backend.clear_session()  # keeps memory flat across many runs in one process
-        gc.collect()
+        keras.backend.clear_session(free_memory=collect)  # keeps memory flat across many runs in one process
+        if collect:
+            gc.collect()
 
     result.best_epoch = best_epoch(result.epochs)
     if result.epochs or result.status == "diverged":
