@@ -139,3 +139,31 @@ async def test_a_long_dataset_folder_shows_its_start_and_its_end(tmp_path, fixtu
         field.focus()
         await pilot.pause()
         assert field.value == str(folder)  # edited whole
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_overlay_legend_names_every_run_beside_its_colour(fixture_store, size) -> None:
+    from hptune.tui.widgets import MetricChart
+
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.push_screen(HistoryScreen())
+        await history_loaded(pilot)
+        table = app.screen.query_one(RunTable)
+        chosen = [r.run_id for r in table.ordered]
+        for _ in chosen:
+            await pilot.press("space", "down")
+        await pilot.pause()
+        assert table.selected == chosen and len(chosen) >= 3
+        chart = app.screen.query_one("#overlay-acc", MetricChart)
+        lines = str(chart.render()).splitlines()
+        legend = [line for line in lines if "━━" in line]
+        drawn = [label for label, _ in chart.legend]  # a run with nothing finite to draw has no line to name
+        assert len(drawn) >= 3 and sum(line.count("━━") for line in legend) == len(drawn)
+        names = " ".join(legend).replace("━━", " ").split("  ")
+        for label in drawn:
+            number = label.split(" ", 1)[0]
+            shown = [n.strip() for n in names if n.strip().split(" ", 1)[0] == number]
+            assert shown and shown[0] in (label, number)  # the whole name, or the run's number: never cut
+        assert all(len(line.rstrip()) <= chart.size.width for line in lines)

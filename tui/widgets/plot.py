@@ -130,31 +130,51 @@ class Plot(PlotextPlot):
             text.append(self.empty.center(width), style="italic")
             text.no_wrap, text.overflow = False, "fold"
             return text
-        legend = self._legend_line(width) if self.legend and height > 4 else None
-        plot_height = height - (1 if legend is not None else 0)
+        legend = self._legend_lines(width, height) if self.legend and height > 4 else []
+        plot_height = height - len(legend)
         figure = self._plot
         figure.plotsize(width, plot_height)
         figure._set_size(width, plot_height)
         figure.theme(self._get_plotext_theme_name(self.app.theme))
         text = Text.from_ansi(figure.build())
-        if legend is not None:
+        if legend:
             if text.plain.endswith("\n"):
                 text.right_crop(1)  # plotext ends its last line with a newline: the legend takes that row
-            text.append("\n")
-            text.append(legend)
+            for line in legend:
+                text.append("\n")
+                text.append(line)
         text.no_wrap, text.overflow = True, "crop"  # plotext sometimes builds lines a cell wider than asked
         return text
 
-    def _legend_line(self, width: int) -> Text:
-        line = Text(justify="center")
-        for label, color in self.legend:
-            if line.cell_len:
-                line.append("  ")
-            line.append("━━ ", style=color)
-            line.append(label)
-        if line.cell_len > width:  # too many names: the marks alone, each colour still told apart
-            line = Text(" ".join(label[:6] for label, _ in self.legend))
-        line.truncate(width)
+    def _legend_lines(self, width: int, height: int) -> list[Text]:
+        """The legend under the plot, every line's name beside its colour: on one line if it fits, else over as many
+        as a third of the chart's rows (a name is never split), else each name's first word (a run's "#3", which
+        tells runs apart), else that line shortened with an ellipsis."""
+        def line_of(entries: list[tuple[str, str]]) -> Text:
+            line = Text(justify="center")
+            for label, color in entries:
+                if line.cell_len:
+                    line.append("  ")
+                line.append("━━ ", style=color)
+                line.append(label)
+            return line
+
+        whole = line_of(self.legend)
+        if whole.cell_len <= width:
+            return [self._centred(whole, width)]
+        lines: list[list[tuple[str, str]]] = [[]]
+        for entry in self.legend:
+            if lines[-1] and line_of([*lines[-1], entry]).cell_len > width:
+                lines.append([])
+            lines[-1].append(entry)
+        if len(lines) <= max(1, height // 3) and all(line_of(line).cell_len <= width for line in lines):
+            return [self._centred(line_of(line), width) for line in lines]
+        short = line_of([(label.split(" ", 1)[0], color) for label, color in self.legend])
+        short.truncate(width, overflow="ellipsis")
+        return [self._centred(short, width)]
+
+    @staticmethod
+    def _centred(line: Text, width: int) -> Text:
         line.align("center", width)
         return line
 
