@@ -42,10 +42,10 @@ PREBUILT = (
     ("lessons", "hptune.tui.screens.lessons", "LessonsScreen"),
 )
 #: Seconds after the background imports end before the first is built, and between two; and the seconds without a
-#: key a build waits for.
+#: key a build waits for (a history sort landing in a build waited 0.7 s when half a second was enough).
 PREBUILD_AFTER = 0.2
 PREBUILD_PAUSE = 0.2
-PREBUILD_QUIET = 0.5
+PREBUILD_QUIET = 2.0
 WARM_MODULES = (
     "optuna",
     "hptune.tui.screens.palette",
@@ -166,10 +166,12 @@ class HptuneApp(App[int]):
         freeze_long_lived()
 
     def _answering(self) -> bool:
-        """Whether a key was pressed in the last PREBUILD_QUIET seconds, or a run waits for its first epoch: their
-        answers come before any building ahead."""
+        """Whether the person is busy: a key pressed in the last PREBUILD_QUIET seconds, another screen than the main
+        one on top (the history, the palette, a dialog: keys come there in bursts), or a run waiting for its first
+        epoch. Building a screen holds the UI for a few tenths of a second, which a key landing then would wait."""
         main = self.main_screen
-        return time.monotonic() - self._last_key < PREBUILD_QUIET or (main.running and not main.epochs)
+        return (time.monotonic() - self._last_key < PREBUILD_QUIET or self.screen is not main
+                or (main.running and not main.epochs))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):  # every key passes here first, before bindings and widgets

@@ -179,8 +179,8 @@ async def test_screens_built_ahead_are_shown_by_their_keys_with_fresh_contents(s
 
 
 async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -> None:
-    """Building a screen ahead waits for a pause in the keys and for a run's first epoch: a person typing, or
-    waiting for the first point, is answered first."""
+    """Building a screen ahead waits for a pause in the keys, for the main screen to be on top and for a run's
+    first epoch: a person typing, in another screen, or waiting for the first point is answered first."""
     import hptune.tui.app as app_module
 
     monkeypatch.setattr(app_module, "PREBUILD_QUIET", 3600.0)  # no pause is long enough until the test says so
@@ -197,6 +197,11 @@ async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -
             await pilot.pause(0.05)
         assert not app.is_screen_installed("sweep")
         app.main_screen.running = False
+        await pilot.press("ctrl+o")  # another screen on top: keys come there in bursts
+        for _ in range(10):
+            await pilot.pause(0.05)
+        assert not app.is_screen_installed("sweep")
+        await pilot.press("escape")
         await worker.wait()
         assert app.is_screen_installed("sweep") and app.is_screen_installed("lessons")
         assert app.screen is app.main_screen
