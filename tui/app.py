@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
@@ -142,9 +142,16 @@ class HptuneApp(App[int]):
                     importlib.import_module(module)
             with contextlib.suppress(RuntimeError):  # the app closed meanwhile
                 self.call_from_thread(freeze_long_lived)  # the modules stay loaded: out of the collector's way
-                self.call_from_thread(self.set_timer, PREBUILD_AFTER, self.prebuild_screens)
+                self.call_from_thread(self.schedule_prebuild)
 
         threading.Thread(target=load, name="hptune-imports", daemon=True).start()
+
+    def schedule_prebuild(self) -> None:
+        """Build the kept screens ahead (prebuild_screens) from PREBUILD_AFTER seconds on, in a task of its own: a
+        timer's callback runs in the app's message loop, where waiting for a pause in the keys would hold up the
+        very keys it waits on."""
+        self.set_timer(PREBUILD_AFTER, lambda: self.run_worker(self.prebuild_screens(), group="prebuild",
+                                                                 exclusive=True, exit_on_error=False))
 
     async def prebuild_screens(self) -> None:
         """Build the kept screens that take longest to build (the sweep screen's space editor is some 350 widgets:
@@ -153,7 +160,7 @@ class HptuneApp(App[int]):
         pressed. Textual offers no public call for this; `_get_screen` and `_load_screen_css` are the first steps of
         its own `push_screen` (tested with textual 8.2.8)."""
         for name, module, cls in PREBUILT:
-            while self._answering() and self.is_running:
+            while self.is_running and self._answering():
                 await asyncio.sleep(0.1)
             if self.is_screen_installed(name) or not self.is_running:
                 continue
@@ -170,8 +177,12 @@ class HptuneApp(App[int]):
         one on top (the history, the palette, a dialog: keys come there in bursts), or a run waiting for its first
         epoch. Building a screen holds the UI for a few tenths of a second, which a key landing then would wait."""
         main = self.main_screen
-        return (time.monotonic() - self._last_key < PREBUILD_QUIET or self.screen is not main
-                or (main.running and not main.epochs))
+        if time.monotonic() - self._last_key < PREBUILD_QUIET or (main.running and not main.epochs):
+            return True
+        try:
+            return self.screen is not main
+        except ScreenStackError:  # closing
+            return True
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):  # every key passes here first, before bindings and widgets

@@ -205,3 +205,35 @@ async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -
         await worker.wait()
         assert app.is_screen_installed("sweep") and app.is_screen_installed("lessons")
         assert app.screen is app.main_screen
+
+
+async def test_keys_are_answered_while_a_build_ahead_waits_for_its_turn(fixture_store, monkeypatch) -> None:
+    """The build ahead is scheduled as the command line's start-up does it, and waits in a task of its own: keys
+    in the history are answered meanwhile (waiting in the app's own message loop froze the app)."""
+    import hptune.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "PREBUILD_AFTER", 0.01)
+    app = make_app(fixture_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await history_loaded(pilot)
+        app.schedule_prebuild()
+        for _ in range(5):
+            await pilot.pause(0.05)
+        table = app.screen.query_one("#runs")
+        before = table.sort_column
+        await pilot.press("s")
+        await pilot.pause()
+        assert table.sort_column != before  # answered while the build waits for the main screen
+        assert not app.is_screen_installed("sweep")
+        monkeypatch.setattr(app_module, "PREBUILD_QUIET", 0.0)
+        await pilot.press("escape")
+        for _ in range(200):
+            if app.is_screen_installed("lessons") and app.get_screen("lessons").is_running:
+                break
+            await pilot.pause(0.05)
+        assert app.is_screen_installed("sweep") and app.is_screen_installed("lessons")
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.screen is app.get_screen("sweep")
