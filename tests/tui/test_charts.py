@@ -127,11 +127,15 @@ async def test_the_epoch_log_follows_the_newest_line_unless_scrolled_up() -> Non
         await pilot.pause()
         for n in range(1, 101):
             log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), 300)
-        await pilot.pause()
+        for _ in range(100):  # the view follows once the log is laid out
+            if log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y:
+                break
+            await pilot.pause(0.02)
         assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
         assert "Epoch 100/300" in log.render_line(log.scrollable_content_region.height - 1).text
         log.scroll_to(y=0, animate=False, immediate=True)
         await pilot.pause()
+        assert log.scroll_y == 0
         for n in range(101, 121):
             log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), 300)
         await pilot.pause()
@@ -175,9 +179,14 @@ async def test_a_chart_is_built_again_only_when_its_figure_size_or_theme_changes
         await pilot.pause()
         assert len(builds) == drawn + 1 and str(chart.render()) != first
         await pilot.resize_terminal(60, 20)
-        await pilot.pause()
-        assert len(builds) > drawn + 1
+        for _ in range(100):
+            if chart.size.width == 60:
+                break
+            await pilot.pause(0.02)
+        built = len(builds)
+        chart.render()
+        assert len(builds) == built + 1 or built > drawn + 1  # drawn at the new width (here, or already by Textual)
         built = len(builds)
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"
-        await pilot.pause()
-        assert len(builds) > built
+        chart.render()
+        assert len(builds) == built + 1
