@@ -84,15 +84,20 @@ def test_a_long_series_is_thinned_to_what_the_chart_can_show_keeping_its_extreme
     assert thin(points[:150], 200) == points[:150]  # short series are drawn whole
 
 
+class LogHost(App[None]):
+    """An epoch log on its own."""
+
+    def compose(self) -> ComposeResult:
+        from hptune.tui.widgets.epoch_log import EpochLog
+
+        yield EpochLog(id="log")
+
+
 async def test_a_long_epoch_log_is_trimmed_in_steps_not_at_every_epoch() -> None:
     from hptune.core.events import EpochMetrics
     from hptune.tui.widgets.epoch_log import MAX_ENTRIES, EpochLog
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield EpochLog(id="log")
-
-    app = Host()
+    app = LogHost()
     async with app.run_test(size=(100, 30)) as pilot:
         log = app.query_one(EpochLog)
         await pilot.pause()
@@ -117,11 +122,7 @@ async def test_the_epoch_log_follows_the_newest_line_unless_scrolled_up() -> Non
     from hptune.core.events import EpochMetrics
     from hptune.tui.widgets.epoch_log import EpochLog
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield EpochLog(id="log")
-
-    app = Host()
+    app = LogHost()
     async with app.run_test(size=(100, 12)) as pilot:
         log = app.query_one(EpochLog)
         await pilot.pause()

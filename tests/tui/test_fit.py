@@ -15,6 +15,14 @@ from tests.tui.conftest import history_loaded
 SIZES = [(80, 24), (120, 40)]
 
 
+async def _history(app, pilot) -> RunTable:  # noqa: ANN001
+    """Open the history over the main screen and wait for its runs (read on a thread: no pause waits for them)."""
+    await pilot.pause()
+    await app.push_screen(HistoryScreen())
+    await history_loaded(pilot)
+    return app.screen.query_one(RunTable)
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_epoch_log_shows_every_figure_whole(fixture_store, size) -> None:
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k", "epochs": 8}))
@@ -58,10 +66,7 @@ async def test_epoch_log_lays_out_again_on_resize(fixture_store) -> None:
 async def test_history_tells_raw_from_normalized(fixture_store, size) -> None:
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        await app.push_screen(HistoryScreen())
-        await history_loaded(pilot)  # the runs are read on a thread: no pause waits for it
-        table = app.screen.query_one(RunTable)
+        table = await _history(app, pilot)
         assert "changes" in [str(c.label) for c in table.columns.values()]
         raw = [r.run_id for r in fixture_store.runs() if not r.config.normalize]
         assert raw
@@ -75,11 +80,8 @@ async def test_history_fits_the_terminal_with_every_value_whole(fixture_store, s
     and the dataset shorten, with an ellipsis; every other cell is the whole value."""
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=size) as pilot:
+        table = await _history(app, pilot)
         await pilot.pause()
-        await app.push_screen(HistoryScreen())
-        await history_loaded(pilot)
-        await pilot.pause()
-        table = app.screen.query_one(RunTable)
         assert table.max_scroll_x == 0
         keys = [str(k.value) for k in table.columns]
         assert {"id", "status", "model", "lr", "val", "test", "changes"} <= set(keys)
@@ -147,10 +149,7 @@ async def test_the_overlay_legend_names_every_run_beside_its_colour(fixture_stor
 
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        await app.push_screen(HistoryScreen())
-        await history_loaded(pilot)
-        table = app.screen.query_one(RunTable)
+        table = await _history(app, pilot)
         chosen = [r.run_id for r in table.ordered]
         for _ in chosen:
             await pilot.press("space", "down")
