@@ -39,6 +39,7 @@ _COLUMNS: list[tuple[str, str]] = [
     ("dataset", "dataset"),
     ("changes", "changes"),
 ]
+_HEADINGS = dict(_COLUMNS)
 #: Optional columns, in the order they give way when the table with its text shortened is still wider than the
 #: terminal: the least needed first (the optimizer then joins the model's cell). The others are always shown. A
 #: study column no run has a value in goes first of all. Nothing is cut and the table never scrolls sideways.
@@ -140,9 +141,8 @@ class RunTable(DataTable):
         keys = list(widths)
         if [str(k.value) for k in self.columns] != keys:
             self.clear(columns=True)  # another set of columns: lays the screen out again, so only when it changes
-            headings = dict(_COLUMNS)
             for key in keys:
-                self.add_column(headings[key], key=key)
+                self.add_column(_HEADINGS[key], key=key)
         else:
             self.clear()
             for column in self.columns.values():  # clear() keeps the widths the old runs gave: start from the headings
@@ -225,20 +225,16 @@ class RunTable(DataTable):
         room = self.app.size.width - 2 - scrollbar - gap  # the table spans the screen, inside its border
         self.fitted_width = self.app.size.width
         keys = [key for key, _ in _COLUMNS if key != "study" or self._studies]
+        naturals = {key: max([len(_HEADINGS[key])] + [len(plain(cells[key])) for cells in rows]) for key in keys}
+        with_optimizer = max([naturals["model"]] + [len(f"{plain(c['model'])} {plain(c['opt'])}") for c in rows])
         shrinks = {"changes": ("text", len("changes")), "dataset": ("path", 10)}
         for leaving in (None, *_GIVE_WAY):
-            if leaving in keys:
+            if leaving is not None:
+                if leaving not in keys:
+                    continue
                 keys.remove(leaving)
-            elif leaving is not None:
-                continue
-            columns = []
-            for key in keys:
-                values = [plain(cells[key]) for cells in rows]
-                if key == "model" and "opt" not in keys:
-                    values = [f"{value} {plain(cells['opt'])}" for value, cells in zip(values, rows, strict=True)]
-                kind, minimum = shrinks.get(key, ("number", 0))
-                natural = max([len(dict(_COLUMNS)[key])] + [len(v) for v in values])
-                columns.append(Column(natural, kind, minimum=minimum))
+            columns = [Column(with_optimizer if key == "model" and "opt" not in keys else naturals[key],
+                              *shrinks.get(key, ("number", 0))) for key in keys]
             if narrowest(columns, gap) <= room:
                 break
         return dict(zip(keys, fit_widths(columns, room, gap), strict=True))
@@ -278,7 +274,7 @@ class RunTable(DataTable):
 
     @property
     def sort_text(self) -> str:
-        return f"sorted by {dict(_COLUMNS)[self.sort_column]} ({'descending' if self.sort_reverse else 'ascending'})"
+        return f"sorted by {_HEADINGS[self.sort_column]} ({'descending' if self.sort_reverse else 'ascending'})"
 
     def sort_by(self, column: str) -> None:
         if column == self.sort_column:
