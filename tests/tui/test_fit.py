@@ -126,6 +126,61 @@ async def test_trial_table_cells_grow_their_columns_as_trials_finish() -> None:
             assert whole in rendered, whole
 
 
+def _trial_rows(params: dict) -> list:
+    from hptune.core.sweeps import TrialRow
+
+    notes = ("not improving after 3 epochs", None, "diverged at epoch 2: loss was nan", None)
+    states = (("COMPLETE", "early-stopped"), ("COMPLETE", "completed"), ("FAIL", "diverged"), ("RUNNING", "running"))
+    return [TrialRow(n, n, *states[n % 4], params, 0.8123 + n / 1000 if n % 4 != 2 else None, (), message=notes[n % 4])
+            for n in range(8)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("many", [False, True])
+async def test_trial_table_fits_its_pane_with_every_value_whole(fixture_store, size, many) -> None:
+    """Many searched params never make the trial table scroll sideways: they share a column, wrap between params
+    and have the note below them; each param, value and note reads whole. With one param, it keeps a column of
+    its own and the note wraps between words in its own."""
+    from hptune.tui.screens.sweep import SweepScreen
+    from hptune.tui.widgets.trial_table import TrialTable
+
+    params = ({"hidden_layers": 3, "hidden_units": [64, 32, 16], "activation": "tanh", "dropout": 0.25,
+               "optimizer": "rmsprop", "learning_rate": 0.0012345, "momentum": 0.9, "batch_size": 128,
+               "normalize": False} if many else {"learning_rate": 0.0012345})
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, SweepScreen)
+        if size == (80, 24):
+            await pilot.press("ctrl+n")  # the trials pane
+        table = app.screen.query_one(TrialTable)
+        await pilot.pause()
+        table.set_trials(_trial_rows(params), list(params), 10)
+        await pilot.pause()
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert ("params" in table.widths) == many
+        lines = [" ".join(table.render_line(y).text.split()) for y in range(table.size.height)]
+        text = "\n".join(lines)
+        wanted = ["0.8123", "0.8133", "0/10", "early-stopped", "lr 0.001234" if many else "0.001234"]
+        if many:
+            wanted += ["units 64x32x16", "act tanh", "opt rmsprop", "bs 128", "norm False"]
+        for whole in wanted:
+            assert whole in text, (whole, text)
+        assert "…" not in text
+        for trial in _trial_rows(params):
+            cell = table.get_cell(str(trial.number), "params" if many else "note").plain
+            assert " ".join(cell.split()).endswith(trial.message or "")
+        print(text)
+        await pilot.resize_terminal(*((120, 40) if size == (80, 24) else (80, 24)))
+        await pilot.pause()
+        await pilot.pause()
+        if size == (120, 40):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_a_long_dataset_folder_shows_its_start_and_its_end(tmp_path, fixture_store, size) -> None:
     folder = tmp_path / "home" / "someone" / "datasets" / "fashion-mnist"
