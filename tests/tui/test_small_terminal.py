@@ -79,3 +79,22 @@ async def test_run_detail_never_says_loading_and_none_at_once(fixture_store, wai
         pane = screen.query_one("#mistakes-pane")
         assert not _on_screen(app, screen.query_one("#confusion"))
         assert pane.display and 0 <= pane.region.y < 6  # the digits start at the top, not below the matrix
+
+
+async def test_hiding_the_form_at_80x24_sets_the_charts_side_by_side(store) -> None:
+    """ctrl+f hides the form: on a narrow terminal the two charts, stacked beside the form, sit side by side with
+    the width to themselves; ctrl+f again brings the form back and stacks them."""
+    app = make_app(store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        acc, loss = app.screen.query_one("#acc-chart"), app.screen.query_one("#loss-chart")
+        assert acc.region.x == loss.region.x and acc.region.y < loss.region.y
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert not app.screen.query_one("#form-pane").display
+        assert acc.region.y == loss.region.y and acc.region.x < loss.region.x
+        assert acc.region.width >= 35
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert app.screen.query_one("#form-pane").display
+        assert acc.region.x == loss.region.x and acc.region.y < loss.region.y

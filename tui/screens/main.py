@@ -443,7 +443,9 @@ class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
 
     def _show_form(self, shown: bool) -> None:
         self.query_one("#form-pane").display = shown
-        self.query_one("#body").set_class(not shown, "-no-form")
+        # On the charts, not on a container of the form: a class change restyles the whole subtree it is set on,
+        # and the form's fields made that most of ctrl+f (60 ms a press while training).
+        self.query_one("#charts").set_class(not shown, "-no-form")
 
     def _show_notice(self, text: str | None) -> None:
         notice = self.query_one("#notice", Static)
