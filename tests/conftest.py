@@ -27,7 +27,8 @@ async def settle(pilot, timeout: float = 5.0) -> None:
     Textual's `Pilot.pause()` waits for the messages queued when it is called, then for the process to look idle by
     comparing CPU time with wall time. A process that the OS does not schedule (both cores busy) looks idle too, so
     a message that bubbles on (an Input's Changed -> the form -> the screen) could still be queued when a test
-    asserted. Pumps that never rest (a training run posting epochs) are given `timeout` seconds, then let be."""
+    asserted. A batch of drawing still open (a screen shown once it is whole) counts as work in flight. Pumps that
+    never rest (a training run posting epochs) are given `timeout` seconds, then let be."""
     from textual.pilot import Pilot
 
     app = pilot.app
@@ -40,7 +41,8 @@ async def settle(pilot, timeout: float = 5.0) -> None:
             nodes = [app, *app.screen.walk_children(with_self=True)]
         except Exception:  # no screen yet, or the app is closing: nothing left to wait for
             return
-        quiet = 0 if any(_pending(node) for node in nodes) else quiet + 1
+        # a screen drawn once whole (HptuneApp.push_kept) holds the app's drawing until it has mounted
+        quiet = 0 if app._batch_count or any(_pending(node) for node in nodes) else quiet + 1
 
 
 def _pause_until_settled() -> None:

@@ -237,3 +237,29 @@ async def test_keys_are_answered_while_a_build_ahead_waits_for_its_turn(fixture_
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert app.screen is app.get_screen("sweep")
+
+
+async def test_a_screen_opened_the_first_time_is_drawn_only_once_it_is_whole(store, monkeypatch) -> None:
+    """The sweep screen's first ctrl+e (not built ahead): drawing is held while its widgets mount (as they mount,
+    the terminal is sent nothing), then it is laid out and drawn whole. Pushed and drawn as it mounted, it was laid
+    out and drawn again and again: 0.7 s while a run trained."""
+    from hptune.tui.widgets.space_editor import SpaceEditor
+
+    held: list[int] = []
+    on_mount = SpaceEditor.on_mount
+
+    def record(self) -> None:  # noqa: ANN001
+        held.append(self.app._batch_count)
+        on_mount(self)
+
+    monkeypatch.setattr(SpaceEditor, "on_mount", record)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert isinstance(app.screen, SweepScreen)
+        assert held and held[0] > 0  # drawing held while the editor mounted
+        assert app._batch_count == 0  # and given back
+        label = app.screen.query_one(SpaceEditor).query_one(".space-label")
+        assert label.region.height == 1 and "hidden_layers" in label.render_line(0).text
