@@ -310,6 +310,7 @@ def main() -> None:
     args = parser.parse_args()
     all_latencies: list[float] = []
     all_switches: dict[str, list[float]] = {}
+    first_presses: dict[str, list[float]] = {}  # the first of each key in a launch: it may build its screen
     headless, tui, first, headless_wall, tui_wall, tui_watching = [], [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
@@ -323,6 +324,7 @@ def main() -> None:
             all_latencies += latencies
             for name, values in switched.items():
                 all_switches.setdefault(name, []).extend(values)
+                first_presses.setdefault(name, []).extend(values[:1])
             tui.append(speed)
             tui_wall.append(wall)
             first.append(first_screen)
@@ -345,6 +347,9 @@ def main() -> None:
     for name, values in all_switches.items():
         print(f"  {name:<22} {1000 * percentile(values, 0.5):6.0f} {1000 * percentile(values, 0.95):6.0f}"
               f" {1000 * max(values, default=0):6.0f} {len(values):4d}")
+    print("first press of each key in a launch (a screen not built ahead is built then), ms: " + "; ".join(
+        f"{name} {', '.join(f'{1000 * v:.0f}' for v in values)}" for name, values in first_presses.items()
+        if not name.startswith("escape")))
     print(f"throughput by the clock (epochs stored per second while training, keys included): headless median"
           f" {statistics.median(headless_wall):,.0f} img/s, tui median {statistics.median(tui_wall):,.0f} img/s,"
           f" ratio median {statistics.median(wall_ratios):.2f} (per round:"
