@@ -73,7 +73,7 @@ async def test_run_a_grid_sweep_and_use_the_best_config(store, wait_for) -> None
         assert "completed" in str(table.get_cell("0", "state")) and str(table.get_cell("1", "epochs")) == "1/1"
         assert len(screen.query_one(BestSoFarChart).points) == 2
         assert {c.param for c in screen.query(ParamScatter)} == {"hidden_units", "learning_rate"}
-        assert len(screen.query_one("#scatter-hidden_units", ParamScatter).points) == 2
+        assert len(next(c for c in screen.query(ParamScatter) if c.param == "hidden_units").points) == 2
         assert "tui-grid" in str(screen.query_one("#sweep-status", Static).render())
         best = snap.best
         assert best is not None
@@ -216,3 +216,21 @@ async def test_small_terminal_shows_one_pane_at_a_time(store) -> None:
         assert not screen.query_one("#sweep-panes").display
         assert screen.query_one("#sweep-left").display and screen.query_one("#sweep-right").display
         assert screen.query_one(TrialTable).display and screen.query_one(BestSoFarChart).display
+
+
+async def test_switching_sweeps_quickly_leaves_one_chart_per_searched_param(store) -> None:
+    """Watched sweeps drawn one after another within a moment (a read arriving as another sweep is picked): the
+    score-against-parameter charts are replaced while the old ones are still on their way out; a new chart once
+    took the id of one being removed and the app ended with DuplicateIds."""
+    for name, space in (("units", {"hidden_units": [8, 16]}), ("rate", {"learning_rate": [0.01, 0.1]})):
+        create_sweep(store, name, space_from_data({"space": space, "fixed": {"dataset": "mnist-5k", "epochs": 1}}),
+                     SweepSettings(algorithm="grid"))
+    units, rate = snapshot(store, "units"), snapshot(store, "rate")
+    app = make_app(store, make_config(BASE))
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await _open(app, pilot)
+        for snap in (units, rate, units, rate, units):
+            screen._draw(snap)
+        await pilot.pause()
+        assert [c.param for c in screen.query(ParamScatter)] == ["hidden_units"]
+    assert app._exception is None

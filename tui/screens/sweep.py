@@ -74,6 +74,8 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
         self.snapshot: SweepSnapshot | None = None
         self.running = False
         self.stop_event = threading.Event()
+        #: The score-against-parameter charts shown, by parameter.
+        self._scatters: dict[str, ParamScatter] = {}
         self._reading = False
         self._sweep_options: list[tuple[str, str]] | None = None
 
@@ -382,10 +384,12 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
 
     def _show_scatters(self, snap: SweepSnapshot, searched: list[str]) -> None:
         box = self.query_one("#scatters", Horizontal)
-        charts = {c.param: c for c in box.query(ParamScatter)}
+        # The charts this screen put there, not a query: removing widgets ends after a few hops, and meanwhile the
+        # old ones are still children (and a new chart given the same id as one on its way out was refused).
+        charts = self._scatters
         if list(charts) != searched:
             box.remove_children()
-            charts = {name: ParamScatter(name, id=f"scatter-{name}", classes="chart") for name in searched}
+            charts = self._scatters = {name: ParamScatter(name, classes="chart") for name in searched}
             box.mount_all(charts.values())
         for name, chart in charts.items():
             spec = snap.sweep.space.space[name]
@@ -409,6 +413,7 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
         curves.title = "Best trial"
         curves.set_series([])
         self.query_one("#scatters", Horizontal).remove_children()
+        self._scatters = {}
 
     def _status(self, text: str) -> None:
         self.query_one("#sweep-status", Static).update(text)
