@@ -83,6 +83,29 @@ def _scikit_learn_hidden() -> Iterator[None]:
             del sys.modules["sklearn"]
 
 
+@contextlib.contextmanager
+def tensorflow_unless_used() -> Iterator[None]:
+    """Saving a model (`model.save`) asks whether TensorFlow is installed, to check for its shape type, and that
+    imports it: on another backend, 1.9 s of a sweep worker's first trial and TensorFlow's C++ start-up notices on
+    the terminal. Where Keras runs on another backend and TensorFlow is not loaded, Keras is told it is absent for
+    the length of the block (it serializes JAX and PyTorch models without it), and the notices of anything else
+    native are kept off the terminal."""
+    keras_tf = None
+    if "tensorflow" not in sys.modules and os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        with contextlib.suppress(Exception):
+            from keras.src.utils.module_utils import tensorflow as keras_tf
+    if keras_tf is None or keras_tf._available is not None:
+        with native_logs_captured():
+            yield
+        return
+    keras_tf._available = False
+    try:
+        with native_logs_captured():
+            yield
+    finally:
+        keras_tf._available = None  # as it was: asked again, Keras looks again
+
+
 def import_keras() -> ModuleType:
     """Import Keras once, with quiet logs and, on a GPU, memory that grows rather than taking the whole card."""
     global _keras

@@ -133,10 +133,13 @@ def save_model(model: Any) -> str:
     import os
     import tempfile
 
+    from hptune.core.backend import tensorflow_unless_used
+
     handle, path = tempfile.mkstemp(prefix="hptune-model-", suffix=".keras")
     os.close(handle)
     try:
-        model.save(path)
+        with tensorflow_unless_used():
+            model.save(path)
     except BaseException:
         os.unlink(path)
         raise

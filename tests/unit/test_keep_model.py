@@ -115,3 +115,35 @@ def test_where_models_live_for_a_journal_and_for_a_database(monkeypatch: pytest.
     assert root.parent == tmp_path / "data" / "hptune" / "models"
     assert root.name.startswith("hptune_runs-") and "s3cret" not in str(root)
     assert models_root(url.replace("hptune_runs", "other")) != root  # one folder per database
+
+
+def test_keeping_a_model_on_jax_neither_imports_tensorflow_nor_prints_its_notices(tmp_path: Path) -> None:
+    """`model.save` asked Keras whether TensorFlow is installed, which imported it: 1.9 s of a sweep worker's first
+    trial and TensorFlow's C++ start-up lines on the terminal of `hptune sweep`. In a fresh process on JAX the kept
+    file is written, loads back with the same weights, TensorFlow stays unloaded and nothing reaches stderr."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+from hptune.core.backend import import_keras, select_backend
+select_backend("jax")
+keras = import_keras()
+from hptune.core.config import make_config
+from hptune.core.model import build_model
+from hptune.core.trainer import save_model
+model = build_model(make_config({SMALL!r}), (28, 28))
+path = save_model(model)
+assert "tensorflow" not in sys.modules, "tensorflow was imported"
+from keras.src.utils.module_utils import tensorflow as keras_tf
+assert keras_tf._available is None
+loaded = keras.saving.load_model(path, compile=False)
+import numpy as np
+assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True))
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**__import__("os").environ, "KERAS_BACKEND": "jax"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    assert done.stderr.strip() == ""
