@@ -295,7 +295,9 @@ class HptuneApp(App[int]):
             return
         self.install_screen(build(), name)
         # Drawn once it is whole: a screen pushed before it is mounted is laid out and drawn again as each part
-        # mounts (the sweep screen's first opening while training: 0.7 s, most of it drawing parts).
+        # mounts (the sweep screen's first opening while training: 0.7 s, most of it drawing parts). Textual's
+        # batch_update() is a context manager for synchronous code; its two halves (private, tested with textual
+        # 8.2.8) hold the drawing across the mount's awaits.
         self._begin_batch()
         mounted = self.push_screen(name)
 
