@@ -100,7 +100,7 @@ class TrialTable(DataTable):
             note = natural("note") if room <= 0 else max(note_floor, min(natural("note"), room - used))
             return _Layout((*fixed, *own, *([("note", "note", note)] if noted else [])), folded=False)
         parts = [self._param_parts(cells) for cells in rows.values()]
-        heading = "params · note" if any(notes) else "params"
+        heading = "params · note" if noted else "params"
         widest = max([len(heading), *(len("  ".join(p)) for p in parts), *(len(note) for note in notes)])
         floor = max(len(heading), longest_word(notes), *(len(part) for p in parts for part in p))
         left = room - sum(w for *_, w in fixed) - gap * len(fixed)
