@@ -94,16 +94,15 @@ def tensorflow_unless_used() -> Iterator[None]:
     if "tensorflow" not in sys.modules and os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
         with contextlib.suppress(Exception):
             from keras.src.utils.module_utils import tensorflow as keras_tf
-    if keras_tf is None or keras_tf._available is not None:
-        with native_logs_captured():
-            yield
-        return
-    keras_tf._available = False
+    hidden = keras_tf is not None and keras_tf._available is None
+    if hidden:
+        keras_tf._available = False
     try:
         with native_logs_captured():
             yield
     finally:
-        keras_tf._available = None  # as it was: asked again, Keras looks again
+        if hidden:
+            keras_tf._available = None  # as it was: asked again, Keras looks again
 
 
 def import_keras() -> ModuleType:

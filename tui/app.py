@@ -307,7 +307,7 @@ class HptuneApp(App[int]):
             finally:
                 self._end_batch()
                 with contextlib.suppress(ScreenStackError):  # the app closed meanwhile
-                    self.screen.refresh(layout=True)
+                    self.screen.refresh()  # drawn now: a layout the mount asked for is still pending
                     self.call_after_refresh(freeze_long_lived)
 
         self.run_worker(draw_when_mounted(), group=f"build-{name}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
@@ -30,12 +29,8 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """The columns chosen for a width: (key, heading, width) each, and whether the params share one column."""
-
-    columns: tuple[tuple[str, str, int], ...]
-    folded: bool
+#: The columns chosen for a width: (key, heading, width) each; the params share one column keyed "params".
+_Layout = tuple[tuple[str, str, int], ...]
 
 
 class TrialTable(DataTable):
@@ -53,13 +48,17 @@ class TrialTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.params: tuple[str, ...] = ()
-        self.widths: dict[str, int] = {}
         self.border_title = "Trials"
         self._layout: _Layout | None = None
         self._heights: dict[str, int] = {}
         #: What was last shown, to lay it out again when the pane's width changes.
         self._shown: tuple[list[TrialRow], tuple[str, ...], int] | None = None
         self._room = 0
+
+    @property
+    def widths(self) -> dict[str, int]:
+        """Each shown column's width, by key."""
+        return {key: width for key, _, width in self._layout or ()}
 
     def _cells(self, trial: TrialRow, planned_epochs: int) -> dict[str, str]:
         return {
@@ -98,13 +97,13 @@ class TrialTable(DataTable):
         used = sum(w for *_, w in fixed + own) + gap * len(fixed + own)
         if room <= 0 or not own or used + note_floor <= room:
             note = natural("note") if room <= 0 else max(note_floor, min(natural("note"), room - used))
-            return _Layout((*fixed, *own, *([("note", "note", note)] if noted else [])), folded=False)
+            return (*fixed, *own, *([("note", "note", note)] if noted else []))
         parts = [self._param_parts(cells) for cells in rows.values()]
         heading = "params · note" if noted else "params"
         widest = max([len(heading), *(len("  ".join(p)) for p in parts), *(len(note) for note in notes)])
         floor = max(len(heading), longest_word(notes), *(len(part) for p in parts for part in p))
         left = room - sum(w for *_, w in fixed) - gap * len(fixed)
-        return _Layout((*fixed, ("params", heading, max(floor, min(widest, left)))), folded=True)
+        return (*fixed, ("params", heading, max(floor, min(widest, left))))
 
     def _param_parts(self, cells: dict[str, str]) -> list[str]:
         return [f"{field_heading(name)} {cells[name]}" for name in self.params if cells[name] != ""]
@@ -112,7 +111,7 @@ class TrialTable(DataTable):
     def _row(self, layout: _Layout, trial: TrialRow, cells: dict[str, str]) -> tuple[list[Text], int]:
         """A row's cells for this layout, and its height in lines."""
         out: list[Text] = []
-        for key, _, width in layout.columns:
+        for key, _, width in layout:
             style = STATE_STYLE.get(trial.state, "") if key == "state" else ""
             justify = "right" if key in ("number", "value", "epochs") else "left"
             text = Text(style=style, justify=justify, end="")
@@ -145,7 +144,7 @@ class TrialTable(DataTable):
             self._heights.pop(key, None)
         for key, (cells, height) in built.items():
             if key in self.rows:
-                for (column, *_), text in zip(layout.columns, cells, strict=True):
+                for (column, *_), text in zip(layout, cells, strict=True):
                     if self.get_cell(key, column) != text:
                         self.update_cell(key, column, text)
             else:
@@ -159,8 +158,7 @@ class TrialTable(DataTable):
             current = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         self.clear(columns=True)
         self._layout = layout
-        self.widths = {key: width for key, _, width in layout.columns}
-        for key, heading, width in layout.columns:
+        for key, heading, width in layout:
             self.add_column(heading, key=key, width=width)
         self._heights = {}
         for key, (cells, height) in built.items():
