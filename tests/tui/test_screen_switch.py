@@ -196,8 +196,8 @@ async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -
         for _ in range(10):
             await pilot.pause(0.05)
         assert not app.is_screen_installed("sweep")
-        app.main_screen.running = False
         await pilot.press("ctrl+o")  # another screen on top: keys come there in bursts
+        app.main_screen.running = False  # only once the history is on top: nothing in between lets the build start
         for _ in range(10):
             await pilot.pause(0.05)
         assert not app.is_screen_installed("sweep")
