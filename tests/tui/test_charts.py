@@ -147,6 +147,35 @@ async def test_the_epoch_log_follows_the_newest_line_unless_scrolled_up() -> Non
         assert sum("Epoch" in s.text for s in log.lines) == 120
 
 
+async def test_a_new_epoch_line_does_not_lay_the_screen_out() -> None:
+    """The log's lines are wrapped to its width and its scrollbar is always there, so an epoch changes nothing
+    but the log: the screen is not laid out again (with the form beside it, some 25 ms an epoch), and the
+    scrollbar still measures every line."""
+    from hptune.core.events import EpochMetrics
+    from hptune.tui.widgets.epoch_log import EpochLog
+
+    app = LogHost()
+    async with app.run_test(size=(100, 12)) as pilot:
+        log = app.query_one(EpochLog)
+        await pilot.pause()
+        layouts = 0
+        refresh_layout = app.screen._refresh_layout
+
+        def counted(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            nonlocal layouts
+            layouts += 1
+            refresh_layout(*args, **kwargs)
+
+        app.screen._refresh_layout = counted
+        for n in range(1, 41):
+            log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), 40)
+            await pilot.pause()
+        assert layouts == 0
+        assert log.vertical_scrollbar.window_virtual_size == len(log.lines) > log.scrollable_content_region.height
+        assert log.scroll_y == log.max_scroll_y > 0
+        assert "Epoch 40/40" in log.render_line(log.scrollable_content_region.height - 1).text
+
+
 async def test_a_chart_is_built_again_only_when_its_figure_size_or_theme_changes(monkeypatch) -> None:
     from hptune.tui.widgets.metric_chart import MetricChart, Series
 

@@ -40,6 +40,7 @@ class EpochLog(ScrollView, can_focus=True):
         background: $surface;
         color: $foreground;
         overflow-y: scroll;
+        overflow-x: hidden;
         &:focus {
             background-tint: $foreground 5%;
         }
@@ -94,7 +95,14 @@ class EpochLog(ScrollView, can_focus=True):
                        for line in wrap_parts(parts, width, sep=sep)] if width > 0 else []
 
     def _changed(self, follow: bool) -> None:
-        self.virtual_size = Size(self._laid_out_for, len(self._lines))
+        # The log's scrollbar is always there and its lines are wrapped to its width, so a new line never changes
+        # the layout: setting the reactive `virtual_size` would lay the whole screen out again on every epoch
+        # (some 25 ms with the form beside it). The scrollbar is told of the new length instead.
+        size = Size(self._laid_out_for, len(self._lines))
+        if size != self.virtual_size:
+            self.set_reactive(EpochLog.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = size.height
+            self.vertical_scrollbar.refresh()
         if follow:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()
