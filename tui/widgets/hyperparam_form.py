@@ -29,6 +29,7 @@ from hptune.core.config import (
 from hptune.core.dataset_names import NAMES, validate_name
 from hptune.tui.widgets.dropdown import Dropdown
 from hptune.tui.widgets.path_input import PathInput
+from hptune.tui.widgets.text import show_text
 
 __all__ = ["HyperparamForm", "FIELD_LABELS"]
 
@@ -95,7 +96,6 @@ class HyperparamForm(VerticalScroll):
         self.config: RunConfig | None = config
         self.errors: dict[str, str] = {}
         self._loading = False
-        self._shown: dict[str, str] = {}
 
     # --- layout -------------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -215,17 +215,14 @@ class HyperparamForm(VerticalScroll):
     def _update_if_changed(self, selector: str, text: str, layout: bool = False) -> bool:
         """Update a label only when its text changed, and without a layout pass unless asked: a layout of the
         whole screen is the dearest thing a key press can cost while a run trains."""
-        if self._shown.get(selector) == text:
-            return False
-        self._shown[selector] = text
-        self.query_one(selector, Static).update(text, layout=layout)
-        return True
+        return show_text(self.query_one(selector, Static), text, layout=layout)
 
     def _show_error(self, selector: str, text: str) -> None:
         widget = self.query_one(selector, Static)
         was_shown = widget.display
         # Toggling display lays the screen out anyway; a message replacing another may change its height.
-        if self._update_if_changed(selector, text, layout=was_shown and bool(text)):
+        self._update_if_changed(selector, text, layout=was_shown and bool(text))
+        if was_shown != bool(text):  # an empty message takes no row
             widget.display = bool(text)
 
     @on(Input.Changed)
