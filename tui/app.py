@@ -42,10 +42,13 @@ PREBUILT = (
     ("lessons", "hptune.tui.screens.lessons", "LessonsScreen"),
 )
 #: Seconds after the background imports end before the first is built, and between two; and the seconds without a
-#: key a build waits for (a history sort landing in a build waited 0.7 s when half a second was enough).
+#: key each step of a build waits for (tui.steps: a step holds the app for a few hundredths of a second, so the
+#: pauses of a person typing are enough, and a screen is whole by the time it is asked for).
 PREBUILD_AFTER = 0.2
 PREBUILD_PAUSE = 0.2
-PREBUILD_QUIET = 2.0
+PREBUILD_QUIET = 0.2
+#: Layout passes of a screen built ahead before it is drawn (HptuneApp._draw_ahead).
+PREBUILD_LAYOUTS = 3
 WARM_MODULES = (
     "optuna",
     "hptune.tui.screens.palette",
@@ -62,7 +65,7 @@ class HptuneApp(App[int]):
     TITLE = "hptune"
     SUB_TITLE = "Keras MLP hyperparameter workbench"
     CSS_PATH = [STYLES / "app.tcss", STYLES / "main.tcss", STYLES / "history.tcss", STYLES / "run_detail.tcss",
-                STYLES / "dialogs.tcss", STYLES / "sweep.tcss", STYLES / "insight.tcss"]
+                STYLES / "dialogs.tcss", STYLES / "sweep.tcss", STYLES / "insight.tcss", STYLES / "lessons.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; a training run is stopped and saved first"),
         Binding("ctrl+e", "sweep", "Sweep", priority=True,
@@ -154,11 +157,12 @@ class HptuneApp(App[int]):
                                                                  exclusive=True, exit_on_error=False))
 
     async def prebuild_screens(self) -> None:
-        """Build the kept screens that take longest to build (the sweep screen's space editor is some 350 widgets:
-        0.6 s on the first ctrl+e while training) before they are first asked for, one at a time once start-up is
-        over, off screen: they are composed and mounted as `push_screen` would, and shown only when their key is
-        pressed. Textual offers no public call for this; `_get_screen` and `_load_screen_css` are the first steps of
-        its own `push_screen` (tested with textual 8.2.8)."""
+        """Build the kept screens that take longest to build (the sweep screen is some 200 widgets: 0.3-0.8 s on
+        the first ctrl+e while training) before they are first asked for, one at a time once start-up is over, off
+        screen and in steps (tui.steps), each in a pause between keys: they are composed and mounted as
+        `push_screen` would, laid out and drawn once (_draw_ahead), and shown only when their key is pressed.
+        Textual offers no public call for this; `_get_screen` and `_load_screen_css` are the first steps of its own
+        `push_screen` (tested with textual 8.2.8)."""
         for name, module, cls in PREBUILT:
             while self.is_running and self._answering():
                 await asyncio.sleep(0.1)
@@ -169,13 +173,40 @@ class HptuneApp(App[int]):
             _, mounted = self._get_screen(name)
             self._load_screen_css(screen)
             await mounted
+            await _whole(screen)
+            await self._draw_ahead(screen)
             await asyncio.sleep(PREBUILD_PAUSE)  # keys pressed meanwhile are answered between the screens
         freeze_long_lived()
+
+    async def _draw_ahead(self, screen: Screen) -> None:
+        """Lay a screen built ahead out and draw it once, off screen, each pass in a step of its own (build_step),
+        so that its first showing costs what a later one does. A screen's first layout sizes every widget from
+        nothing, and each widget whose size changed asks for another (PREBUILD_LAYOUTS passes settle the sweep
+        screen); its first drawing renders every line of every widget into the widgets' caches (the sweep screen:
+        about 0.2 s of layouts and 0.1 s of drawing on its first ctrl+e). Textual lays out and draws only the
+        screen on top, so this calls the two steps of its own refresh (`_refresh_layout`, and the compositor's
+        `render_full_update`, whose result is dropped: the screen is drawn whole again when shown); tested with
+        textual 8.2.8."""
+        for _ in range(PREBUILD_LAYOUTS):
+            await self.build_step(screen)
+            if not self.is_running or screen in self.screen_stack:
+                return  # shown meanwhile: Textual lays it out and draws it itself
+            screen._refresh_layout(self.size)
+        await self.build_step(screen)
+        if self.is_running and screen not in self.screen_stack:
+            screen._compositor.render_full_update()
+
+    async def build_step(self, screen: Screen) -> None:
+        """Wait for the turn of the next step of building `screen` (tui.steps): at once when it is shown or about
+        to be, else once the person is not answering (see `_answering`)."""
+        await asyncio.sleep(0)  # keys that came meanwhile go first
+        while self.is_running and screen not in self.screen_stack and self._answering():
+            await asyncio.sleep(0.05)
 
     def _answering(self) -> bool:
         """Whether the person is busy: a key pressed in the last PREBUILD_QUIET seconds, another screen than the main
         one on top (the history, the palette, a dialog: keys come there in bursts), or a run waiting for its first
-        epoch. Building a screen holds the UI for a few tenths of a second, which a key landing then would wait."""
+        epoch. A key landing in a step of a build waits for the step to end."""
         main = self.main_screen
         if time.monotonic() - self._last_key < PREBUILD_QUIET or (main.running and not main.epochs):
             return True
@@ -291,9 +322,14 @@ class HptuneApp(App[int]):
         (a running sweep or lesson) while hidden, and a later opening costs no building. Once built it is frozen out
         of the cycle collector's way, as the modules are (tui.collector)."""
         if self.is_screen_installed(name):
-            self.push_screen(name)
-            return
-        self.install_screen(build(), name)
+            screen = self.get_screen(name)
+            if _is_whole(screen):
+                self.push_screen(name)
+                return
+            # Built ahead and not whole yet: its build goes on at once now (HptuneApp.build_step), held undrawn.
+        else:
+            screen = build()
+            self.install_screen(screen, name)
         # Drawn once it is whole: a screen pushed before it is mounted is laid out and drawn again as each part
         # mounts (the sweep screen's first opening while training: 0.7 s, most of it drawing parts). Textual's
         # batch_update() is a context manager for synchronous code; its two halves (private, tested with textual
@@ -301,16 +337,17 @@ class HptuneApp(App[int]):
         self._begin_batch()
         mounted = self.push_screen(name)
 
-        async def draw_when_mounted() -> None:
+        async def draw_when_whole() -> None:
             try:
                 await mounted
+                await _whole(screen)
             finally:
                 self._end_batch()
                 with contextlib.suppress(ScreenStackError):  # the app closed meanwhile
                     self.screen.refresh()  # drawn now: a layout the mount asked for is still pending
                     self.call_after_refresh(freeze_long_lived)
 
-        self.run_worker(draw_when_mounted(), group=f"build-{name}")
+        self.run_worker(draw_when_whole(), group=f"build-{name}")
 
     async def action_quit(self) -> None:
         """Quit; a run in progress is stopped and saved first, so no training thread outlives the app."""
@@ -322,6 +359,18 @@ class HptuneApp(App[int]):
             self.set_timer(QUIT_GRACE, self.exit)
             return
         self.exit()
+
+
+async def _whole(screen: Screen) -> None:
+    """Wait until `screen` is built whole: a screen built in steps (tui.steps) says so with an awaitable `built`."""
+    built = getattr(screen, "built", None)
+    if built is not None:
+        await built()
+
+
+def _is_whole(screen: Screen) -> bool:
+    is_built = getattr(screen, "is_built", None)
+    return is_built is None or is_built()
 
 
 def default_export_dir() -> Path:

@@ -207,6 +207,97 @@ async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -
         assert app.screen is app.main_screen
 
 
+async def test_a_build_ahead_goes_a_step_at_a_time_and_a_key_finishes_it(store, monkeypatch) -> None:
+    """The sweep screen built ahead mounts its space editor a few rows at a time, each step in a pause between
+    keys: while the person is busy the build waits between two steps. Asked for meanwhile (ctrl+e), the screen
+    is finished at once and drawn only when whole."""
+    from hptune.tui.widgets.space_editor import EDITABLE, ROWS_PER_STEP, SpaceEditor
+
+    app = make_app(store)
+
+    def rows() -> int:
+        return len(app.get_screen("sweep").query(".space-row")) if app.is_screen_installed("sweep") else 0
+
+    # Busy from the moment the editor has its first step of rows: the build must stop there.
+    monkeypatch.setattr(type(app), "_answering", lambda self: rows() >= ROWS_PER_STEP)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.run_worker(app.prebuild_screens())
+        for _ in range(200):
+            if rows():
+                break
+            await pilot.pause(0.02)
+        for _ in range(10):
+            await pilot.pause(0.05)
+        assert rows() == ROWS_PER_STEP  # waiting between two steps
+        field = app.focused
+        before = field.value
+        await pilot.press("end", "5")
+        assert field.value == before + "5"  # and the keys are answered meanwhile
+        await pilot.press("backspace")
+        sweep = app.get_screen("sweep")
+        assert not sweep.is_built() and app.screen is app.main_screen
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        assert app.screen is sweep and sweep.is_built() and rows() == len(EDITABLE)
+        assert app._batch_count == 0  # drawn, once whole
+        editor = sweep.query_one(SpaceEditor)
+        assert editor.space is not None and editor.error is None  # validated once every row was there
+        last = sweep.query_one(f"#space-row-{EDITABLE[-1]}")
+        assert last.region.height == 1
+
+
+def _screen_text(app) -> list[str]:  # noqa: ANN001
+    update = app.screen._compositor.render_update(full=True)
+    return ["".join(strip.text for strip in line) for line in update.strips]
+
+
+async def test_a_screen_drawn_ahead_shows_as_one_built_when_asked_for(store, monkeypatch) -> None:
+    """Built ahead, the sweep screen is laid out and drawn off screen (its widgets sized while it is hidden), and
+    its first showing is the same screen as one built on its first ctrl+e."""
+    import hptune.tui.app as app_module
+    from hptune.tui.widgets.space_editor import EDITABLE
+
+    monkeypatch.setattr(app_module, "PREBUILD_QUIET", 0.0)
+    shown = []
+    for ahead in (False, True):
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            if ahead:
+                await app.prebuild_screens()
+                sweep = app.get_screen("sweep")
+                assert app.screen is app.main_screen
+                rows = sweep.query(".space-row")
+                assert len(rows) == len(EDITABLE) and rows.first().size.width > 0  # laid out while hidden
+            await pilot.press("ctrl+e")
+            await pilot.pause()
+            assert isinstance(app.screen, SweepScreen)
+            shown.append(_screen_text(app))
+    assert shown[0] == shown[1]
+    assert any("hidden_layers" in line for line in shown[1])
+
+
+def test_no_screen_brings_a_stylesheet_of_its_own() -> None:
+    """Every stylesheet is loaded with the app: a screen's own CSS or CSS_PATH is read at its first showing, and
+    Textual then styles every widget of every screen again (a tenth of a second or more, keys waiting)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import hptune.tui.screens as screens
+    from textual.screen import Screen
+
+    checked = 0
+    for info in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"hptune.tui.screens.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Screen) and cls.__module__ == module.__name__:
+                checked += 1
+                assert not cls.CSS and not cls.CSS_PATH, f"{cls.__name__} has a stylesheet of its own"
+    assert checked >= 8
+
+
 async def test_keys_are_answered_while_a_build_ahead_waits_for_its_turn(fixture_store, monkeypatch) -> None:
     """The build ahead is scheduled as the command line's start-up does it, and waits in a task of its own: keys
     in the history are answered meanwhile (waiting in the app's own message loop froze the app)."""
@@ -240,26 +331,27 @@ async def test_keys_are_answered_while_a_build_ahead_waits_for_its_turn(fixture_
 
 
 async def test_a_screen_opened_the_first_time_is_drawn_only_once_it_is_whole(store, monkeypatch) -> None:
-    """The sweep screen's first ctrl+e (not built ahead): drawing is held while its widgets mount (as they mount,
-    the terminal is sent nothing), then it is laid out and drawn whole. Pushed and drawn as it mounted, it was laid
+    """The sweep screen's first ctrl+e (not built ahead): drawing is held while its widgets mount, the space
+    editor's rows included (as they mount, the terminal is sent nothing), then it is laid out and drawn whole. Pushed and drawn as it mounted, it was laid
     out and drawn again and again: 0.7 s while a run trained."""
     from hptune.tui.widgets.space_editor import SpaceEditor
 
     held: list[int] = []
-    on_mount = SpaceEditor.on_mount
+    build_rows = SpaceEditor._build_rows
 
-    def record(self) -> None:  # noqa: ANN001
+    async def record(self) -> None:  # noqa: ANN001
         held.append(self.app._batch_count)
-        on_mount(self)
+        await build_rows(self)  # its rows, mounted in steps
+        held.append(self.app._batch_count)
 
-    monkeypatch.setattr(SpaceEditor, "on_mount", record)
+    monkeypatch.setattr(SpaceEditor, "_build_rows", record)
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+e")
         await pilot.pause()
         assert isinstance(app.screen, SweepScreen)
-        assert held and held[0] > 0  # drawing held while the editor mounted
+        assert len(held) == 2 and min(held) > 0  # drawing held while the editor and its rows mounted
         assert app._batch_count == 0  # and given back
         label = app.screen.query_one(SpaceEditor).query_one(".space-label")
         assert label.region.height == 1 and "hidden_layers" in label.render_line(0).text

@@ -4,7 +4,6 @@ and read the conclusion the numbers support. Past lesson studies can be reopened
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
@@ -41,7 +40,6 @@ from hptune.tui.widgets.lesson_chart import LessonChart
 __all__ = ["LessonsScreen"]
 
 NEW_STUDY = "new"
-STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
 def _cell(value: Any) -> str:
@@ -74,7 +72,6 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 class LessonsScreen(KeepStyles, Screen[None]):
     """One key from the main screen: the tutorial's experiments, each a small study with seed spread."""
 
-    CSS_PATH = STYLES / "lessons.tcss"
     BINDINGS = [
         Binding("ctrl+r", "start", "Start", priority=True, tooltip="Start the lesson, or resume the chosen study"),
         Binding("ctrl+s", "stop", "Stop", priority=True, tooltip="Stop after the current step; finished runs are kept"),

@@ -31,6 +31,7 @@ from hptune.tui.widgets.key_footer import KeyFooter
 from hptune.tui.widgets.metric_chart import MetricChart, Series
 from hptune.tui.widgets.space_editor import SpaceEditor
 from hptune.tui.widgets.sweep_charts import BestSoFarChart, ParamScatter
+from hptune.tui.widgets.text import show_text
 from hptune.tui.widgets.trial_table import TrialTable
 
 __all__ = ["SweepScreen"]
@@ -125,6 +126,16 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
                     yield Horizontal(id="scatters")
         yield KeyFooter(compact=True)
 
+    async def built(self) -> None:
+        """Return once the screen is whole: the space editor mounts its rows in steps (tui.steps)."""
+        await self.query_one(SpaceEditor).built.wait()
+
+    def is_built(self) -> bool:
+        try:
+            return self.query_one(SpaceEditor).built.is_set()
+        except NoMatches:  # not composed yet
+            return False
+
     def on_mount(self) -> None:
         self.sub_title = f"sweeps · {self.app.store.display}"
         self.set_interval(POLL_SECONDS, self._poll)
@@ -175,7 +186,7 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
                 error = f"grid: {len(self.space.grid())} points" if not error else error
             except ConfigError as err:
                 error, settings = str(err), None
-        self.query_one("#settings-error", Static).update(error or "")
+        show_text(self.query_one("#settings-error", Static), error or "")
         self.query_one("#start", Button).disabled = self.running or self.space is None or settings is None
         self.query_one("#stop", Button).disabled = not self.running
         self.query_one("#resume", Button).disabled = not self._resumable()
@@ -416,7 +427,7 @@ class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
         self._scatters = {}
 
     def _status(self, text: str) -> None:
-        self.query_one("#sweep-status", Static).update(text)
+        show_text(self.query_one("#sweep-status", Static), text)
 
     # --- results ------------------------------------------------------------------------------------------------------
     @on(Button.Pressed, "#use-best")

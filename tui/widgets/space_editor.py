@@ -6,6 +6,7 @@ from the command line."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import on
@@ -16,7 +17,9 @@ from textual.widgets import Input, Label, Select, Static
 
 from hptune.core.config import ConfigError, RunConfig
 from hptune.core.space import FLOAT_FIELDS, INT_FIELDS, Choices, Range, SearchSpace, space_from_data
+from hptune.tui.steps import mount_in_steps
 from hptune.tui.widgets.dropdown import Dropdown
+from hptune.tui.widgets.text import show_text
 
 __all__ = ["SpaceEditor", "EDITABLE"]
 
@@ -25,6 +28,8 @@ EDITABLE: tuple[str, ...] = tuple(RunConfig.model_fields)
 #: Fields that take a range (numbers); the others (names, switches) take fixed or choices.
 NUMERIC = INT_FIELDS | FLOAT_FIELDS
 MODES = ("fixed", "choices", "range", "log")
+#: Rows mounted in one step of building the editor.
+ROWS_PER_STEP = 4
 HINTS = {"fixed": "one value", "choices": "a, b, c", "range": "low, high[, step]", "log": "low, high"}
 #: A first space worth searching, used where the main form gives no reason to do otherwise.
 DEFAULT_SEARCH: dict[str, tuple[str, str]] = {
@@ -88,23 +93,48 @@ class SpaceEditor(VerticalScroll):
         self.base = RunConfig()
         self.space: SearchSpace | None = None
         self.error: str | None = None
+        #: The contents last validated (data()), so that the same contents are not validated and announced again.
+        self._validated: dict[str, Any] | None = None
+        self._modes: dict[str, Select[str]] = {}
+        self._values: dict[str, Input] = {}
+        #: Set once every row is mounted (see on_mount); a space loaded before waits in `_pending`.
+        self.built = asyncio.Event()
+        self._pending: SearchSpace | None = None
 
     def compose(self) -> ComposeResult:
-        for name in EDITABLE:
-            mode, text = DEFAULT_SEARCH.get(name, ("fixed", _show(getattr(self.base, name))))
-            modes = MODES if name in NUMERIC else ("fixed", "choices")
-            with Horizontal(classes="space-row", id=f"space-row-{name}"):
-                yield Label(name, classes="space-label")
-                yield Dropdown([(m, m) for m in modes], value=mode, allow_blank=False, compact=True,
-                             id=f"mode-{name}", classes="space-mode")
-                yield Input(text, placeholder=HINTS[mode], compact=True, id=f"values-{name}", classes="space-values")
         yield Static("", id="space-error")
 
+    def _row(self, name: str) -> Horizontal:
+        mode, text = DEFAULT_SEARCH.get(name, ("fixed", _show(getattr(self.base, name))))
+        modes = MODES if name in NUMERIC else ("fixed", "choices")
+        self._modes[name] = Dropdown([(m, m) for m in modes], value=mode, allow_blank=False, compact=True,
+                                     id=f"mode-{name}", classes="space-mode")
+        self._values[name] = Input(text, placeholder=HINTS[mode], compact=True, id=f"values-{name}",
+                                   classes="space-values")
+        return Horizontal(Label(name, classes="space-label"), self._modes[name], self._values[name],
+                          classes="space-row", id=f"space-row-{name}")
+
     def on_mount(self) -> None:
-        self.validate()
+        # In a task of its own: Textual holds the app's messages (keys included) until every widget of a screen
+        # being mounted has run its on_mount, and the steps wait for pauses in those keys.
+        self.run_worker(self._build_rows(), name="space-rows", group="space-rows")
+
+    async def _build_rows(self) -> None:
+        """The rows are mounted a few at a time (tui.steps): the editor is most of the sweep screen, and built in
+        one go it held the app for a tenth of a second or more, keys included."""
+        await mount_in_steps(self, (self._row(name) for name in EDITABLE), step=ROWS_PER_STEP, before="#space-error")
+        self.built.set()
+        if self._pending is not None:
+            self.load(self._pending)
+        else:
+            self.validate()
 
     def load(self, space: SearchSpace) -> None:
         """Show a stored space (e.g. of a sweep being watched)."""
+        if not self.built.is_set():
+            self._pending = space  # shown once the rows are there
+            return
+        self._pending = None
         for name in EDITABLE:
             spec = space.space.get(name)
             if isinstance(spec, Choices):
@@ -114,8 +144,8 @@ class SpaceEditor(VerticalScroll):
                 text = ", ".join(_show(v) for v in (spec.low, spec.high, *([spec.step] if spec.step else [])))
             else:
                 mode, text = "fixed", _show(space.fixed.get(name, getattr(self.base, name)))
-            self.query_one(f"#mode-{name}", Select).value = mode
-            self.query_one(f"#values-{name}", Input).value = text
+            self._modes[name].value = mode
+            self._values[name].value = text
         self.validate()
 
     def data(self) -> dict[str, Any]:
@@ -123,8 +153,8 @@ class SpaceEditor(VerticalScroll):
         searched: dict[str, Any] = {}
         fixed: dict[str, Any] = {}
         for name in EDITABLE:
-            mode = self.query_one(f"#mode-{name}", Select).value
-            text = self.query_one(f"#values-{name}", Input).value
+            mode = self._modes[name].value
+            text = self._values[name].value
             parts = [p for p in text.split(",") if p.strip()]
             if mode == "fixed":
                 value = _value(name, text)
@@ -144,17 +174,26 @@ class SpaceEditor(VerticalScroll):
         return {"space": searched, "fixed": fixed}
 
     def validate(self) -> None:
+        """Validate the contents and post Changed, unless they are what was validated last: each row's control
+        announces its first value as it mounts (some forty messages while the screen opens), and each validation
+        and announcement would lay the screen out again."""
+        if not self.built.is_set():
+            return  # validated once every row is there
+        data = self.data()
+        if data == self._validated:
+            return
+        self._validated = data
         try:
-            self.space, self.error = space_from_data(self.data()), None
+            self.space, self.error = space_from_data(data), None
         except ConfigError as err:
             self.space, self.error = None, str(err)
-        self.query_one("#space-error", Static).update(self.error or "")
+        show_text(self.query_one("#space-error", Static), self.error or "")
         self.post_message(self.Changed(self, self.space, self.error))
 
     @on(Select.Changed, ".space-mode")
     def _mode(self, event: Select.Changed) -> None:
         name = (event.select.id or "").removeprefix("mode-")
-        self.query_one(f"#values-{name}", Input).placeholder = HINTS.get(str(event.value), "")
+        self._values[name].placeholder = HINTS.get(str(event.value), "")
         self.validate()
 
     @on(Input.Changed, ".space-values")
