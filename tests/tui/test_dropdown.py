@@ -3,6 +3,7 @@ cannot fail. Driven by keys and the mouse through Pilot."""
 
 from __future__ import annotations
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Select, Static
 from textual.widgets._select import SelectOverlay
@@ -78,3 +79,37 @@ async def test_a_blank_dropdown_opens_on_its_prompt_and_by_the_mouse() -> None:
         await pilot.pause()
         assert not blank.expanded and blank.value is Select.NULL
     assert app._exception is None
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_list_opened_at_the_foot_of_a_screen_leaves_the_footer_whole(store, size) -> None:
+    """The sweep screen's "watch a sweep" list sits at the foot of the screen: open, with more sweeps than rows
+    below it, it moves above rather than over the footer, whose keys stay readable, and shows every sweep."""
+    from hptune.core.space import SweepSettings, space_from_data
+    from hptune.core.sweeps import create_sweep
+    from hptune.tui.app import make_app
+
+    space = space_from_data({"space": {"hidden_units": [8, 16]}, "fixed": {"dataset": "mnist-5k", "epochs": 1}})
+    names = [f"sweep-{n}" for n in range(8)]
+    for name in names:
+        create_sweep(store, name, space, SweepSettings(algorithm="grid"))
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        watch = app.screen.query_one("#watch", Dropdown)
+        for _ in range(100):  # the store's sweeps are listed by a worker
+            if len(watch._options) > len(names):
+                break
+            await pilot.pause(0.05)
+        watch.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert watch.expanded
+        update = app.screen._compositor.render_update(full=True)
+        lines = ["".join(strip.text for strip in line) for line in update.strips]
+        footer = lines[-1]
+        assert footer.lstrip().startswith("esc") and "Quit" in footer
+        shown = "\n".join(lines[:-1])
+        assert all(name in shown for name in names)

@@ -285,8 +285,9 @@ def test_no_screen_brings_a_stylesheet_of_its_own() -> None:
     import inspect
     import pkgutil
 
-    import hptune.tui.screens as screens
     from textual.screen import Screen
+
+    import hptune.tui.screens as screens
 
     checked = 0
     for info in pkgutil.iter_modules(screens.__path__):
@@ -332,8 +333,8 @@ async def test_keys_are_answered_while_a_build_ahead_waits_for_its_turn(fixture_
 
 async def test_a_screen_opened_the_first_time_is_drawn_only_once_it_is_whole(store, monkeypatch) -> None:
     """The sweep screen's first ctrl+e (not built ahead): drawing is held while its widgets mount, the space
-    editor's rows included (as they mount, the terminal is sent nothing), then it is laid out and drawn whole. Pushed and drawn as it mounted, it was laid
-    out and drawn again and again: 0.7 s while a run trained."""
+    editor's rows included (as they mount, the terminal is sent nothing), then it is laid out and drawn whole.
+    Pushed and drawn as it mounted, it was laid out and drawn again and again: 0.7 s while a run trained."""
     from hptune.tui.widgets.space_editor import SpaceEditor
 
     held: list[int] = []

@@ -46,7 +46,15 @@ class _Current(SelectCurrent):
 
 class Dropdown(Select):  # type: ignore[type-arg]
     """Textual's Select with an open list whose page keys cannot fail, made on first opening (see the module's
-    docstring)."""
+    docstring). The list opens above the dropdown where there is no room below: Textual's keeps it inside the
+    screen by moving it up over whatever is at the foot (the footer's keys, for the sweep screen's "watch a sweep"
+    list)."""
+
+    DEFAULT_CSS = """
+    Dropdown > SelectOverlay {
+        constrain: none inflect;
+    }
+    """
 
     #: Whether the list is being made (a key pressed meanwhile opens nothing more).
     _opening = False
