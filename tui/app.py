@@ -78,6 +78,8 @@ class HptuneApp(App[int]):
         self.warm_training = warm_training
         #: When the last key arrived (time.monotonic()).
         self._last_key = 0.0
+        #: Screens asked for (push_kept) while their build goes on: each step of it runs at once.
+        self._wanted: set[Screen] = set()
         self.store = store
         self.start_config = config or RunConfig()
         self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
@@ -189,19 +191,24 @@ class HptuneApp(App[int]):
         textual 8.2.8."""
         for _ in range(PREBUILD_LAYOUTS):
             await self.build_step(screen)
-            if not self.is_running or screen in self.screen_stack:
+            if not self.is_running or self._shown_or_wanted(screen):
                 return  # shown meanwhile: Textual lays it out and draws it itself
             screen._refresh_layout(self.size)
         await self.build_step(screen)
-        if self.is_running and screen not in self.screen_stack:
+        if self.is_running and not self._shown_or_wanted(screen):
             screen._compositor.render_full_update()
 
     async def build_step(self, screen: Screen) -> None:
-        """Wait for the turn of the next step of building `screen` (tui.steps): at once when it is shown or about
-        to be, else once the person is not answering (see `_answering`)."""
+        """Wait for the turn of the next step of building `screen` (tui.steps): at once when it is shown or asked
+        for, else once the person is not answering (see `_answering`)."""
         await asyncio.sleep(0)  # keys that came meanwhile go first
-        while self.is_running and screen not in self.screen_stack and self._answering():
+        while self.is_running and not self._shown_or_wanted(screen) and self._answering():
             await asyncio.sleep(0.05)
+
+    def _shown_or_wanted(self, screen: Screen) -> bool:
+        """Whether `screen` is on the stack, or was asked for and is being finished (left again before it was
+        whole, it is still finished at once: the app's drawing is held until then)."""
+        return screen in self._wanted or screen in self.screen_stack
 
     def _answering(self) -> bool:
         """Whether the person is busy: a key pressed in the last PREBUILD_QUIET seconds, another screen than the main
@@ -334,6 +341,7 @@ class HptuneApp(App[int]):
         # mounts (the sweep screen's first opening while training: 0.7 s, most of it drawing parts). Textual's
         # batch_update() is a context manager for synchronous code; its two halves (private, tested with textual
         # 8.2.8) hold the drawing across the mount's awaits.
+        self._wanted.add(screen)
         self._begin_batch()
         mounted = self.push_screen(name)
 
@@ -342,6 +350,7 @@ class HptuneApp(App[int]):
                 await mounted
                 await _whole(screen)
             finally:
+                self._wanted.discard(screen)
                 self._end_batch()
                 with contextlib.suppress(ScreenStackError):  # the app closed meanwhile
                     self.screen.refresh()  # drawn now: a layout the mount asked for is still pending

@@ -247,6 +247,42 @@ async def test_a_build_ahead_goes_a_step_at_a_time_and_a_key_finishes_it(store, 
         assert last.region.height == 1
 
 
+async def test_a_screen_left_before_its_build_ends_is_still_finished_at_once(store, monkeypatch) -> None:
+    """ctrl+e then escape while the sweep screen is still being built ahead: drawing is held until it is whole, so
+    its build goes on at once even though the person is busy and back on the main screen, which is drawn again."""
+    import asyncio
+
+    import hptune.tui.steps as steps
+    from hptune.tui.widgets.space_editor import EDITABLE, ROWS_PER_STEP
+
+    app = make_app(store)
+
+    def rows() -> int:
+        return len(app.get_screen("sweep").query(".space-row")) if app.is_screen_installed("sweep") else 0
+
+    next_step = steps.next_step
+
+    async def slow_step(widget) -> None:  # noqa: ANN001 - each step takes a while: escape lands in the build
+        await next_step(widget)
+        await asyncio.sleep(0.1)
+
+    monkeypatch.setattr(steps, "next_step", slow_step)
+    monkeypatch.setattr(type(app), "_answering", lambda self: rows() >= ROWS_PER_STEP)  # busy from the first step
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.run_worker(app.prebuild_screens())
+        for _ in range(200):
+            if rows():
+                break
+            await pilot.pause(0.02)
+        assert rows() == ROWS_PER_STEP
+        await pilot.press("ctrl+e", "escape")
+        assert app.screen is app.main_screen and rows() < len(EDITABLE)  # left while it was still being built
+        await pilot.pause()
+        assert rows() == len(EDITABLE) and app.get_screen("sweep").is_built()
+        assert app._batch_count == 0  # drawing given back
+
+
 def _screen_text(app) -> list[str]:  # noqa: ANN001
     update = app.screen._compositor.render_update(full=True)
     return ["".join(strip.text for strip in line) for line in update.strips]
