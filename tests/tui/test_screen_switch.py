@@ -207,6 +207,23 @@ async def test_screens_are_built_ahead_only_once_keys_stop(store, monkeypatch) -
         assert app.screen is app.main_screen
 
 
+def _sweep_rows(app) -> int:  # noqa: ANN001
+    return len(app.get_screen("sweep").query(".space-row")) if app.is_screen_installed("sweep") else 0
+
+
+async def _build_ahead_until_busy(app, pilot, monkeypatch) -> None:  # noqa: ANN001
+    """Start the build ahead with the person busy from the moment the space editor has its first step of rows:
+    return once that step is there."""
+    from hptune.tui.widgets.space_editor import ROWS_PER_STEP
+
+    monkeypatch.setattr(type(app), "_answering", lambda self: _sweep_rows(self) >= ROWS_PER_STEP)
+    app.run_worker(app.prebuild_screens())
+    for _ in range(200):
+        if _sweep_rows(app):
+            break
+        await pilot.pause(0.02)
+
+
 async def test_a_build_ahead_goes_a_step_at_a_time_and_a_key_finishes_it(store, monkeypatch) -> None:
     """The sweep screen built ahead mounts its space editor a few rows at a time, each step in a pause between
     keys: while the person is busy the build waits between two steps. Asked for meanwhile (ctrl+e), the screen
@@ -214,22 +231,12 @@ async def test_a_build_ahead_goes_a_step_at_a_time_and_a_key_finishes_it(store, 
     from hptune.tui.widgets.space_editor import EDITABLE, ROWS_PER_STEP, SpaceEditor
 
     app = make_app(store)
-
-    def rows() -> int:
-        return len(app.get_screen("sweep").query(".space-row")) if app.is_screen_installed("sweep") else 0
-
-    # Busy from the moment the editor has its first step of rows: the build must stop there.
-    monkeypatch.setattr(type(app), "_answering", lambda self: rows() >= ROWS_PER_STEP)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.run_worker(app.prebuild_screens())
-        for _ in range(200):
-            if rows():
-                break
-            await pilot.pause(0.02)
+        await _build_ahead_until_busy(app, pilot, monkeypatch)
         for _ in range(10):
             await pilot.pause(0.05)
-        assert rows() == ROWS_PER_STEP  # waiting between two steps
+        assert _sweep_rows(app) == ROWS_PER_STEP  # waiting between two steps
         field = app.focused
         before = field.value
         await pilot.press("end", "5")
@@ -239,7 +246,7 @@ async def test_a_build_ahead_goes_a_step_at_a_time_and_a_key_finishes_it(store, 
         assert not sweep.is_built() and app.screen is app.main_screen
         await pilot.press("ctrl+e")
         await pilot.pause()
-        assert app.screen is sweep and sweep.is_built() and rows() == len(EDITABLE)
+        assert app.screen is sweep and sweep.is_built() and _sweep_rows(app) == len(EDITABLE)
         assert app._batch_count == 0  # drawn, once whole
         editor = sweep.query_one(SpaceEditor)
         assert editor.space is not None and editor.error is None  # validated once every row was there
@@ -256,10 +263,6 @@ async def test_a_screen_left_before_its_build_ends_is_still_finished_at_once(sto
     from hptune.tui.widgets.space_editor import EDITABLE, ROWS_PER_STEP
 
     app = make_app(store)
-
-    def rows() -> int:
-        return len(app.get_screen("sweep").query(".space-row")) if app.is_screen_installed("sweep") else 0
-
     next_step = steps.next_step
 
     async def slow_step(widget) -> None:  # noqa: ANN001 - each step takes a while: escape lands in the build
@@ -267,19 +270,14 @@ async def test_a_screen_left_before_its_build_ends_is_still_finished_at_once(sto
         await asyncio.sleep(0.1)
 
     monkeypatch.setattr(steps, "next_step", slow_step)
-    monkeypatch.setattr(type(app), "_answering", lambda self: rows() >= ROWS_PER_STEP)  # busy from the first step
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.run_worker(app.prebuild_screens())
-        for _ in range(200):
-            if rows():
-                break
-            await pilot.pause(0.02)
-        assert rows() == ROWS_PER_STEP
+        await _build_ahead_until_busy(app, pilot, monkeypatch)
+        assert _sweep_rows(app) == ROWS_PER_STEP
         await pilot.press("ctrl+e", "escape")
-        assert app.screen is app.main_screen and rows() < len(EDITABLE)  # left while it was still being built
+        assert app.screen is app.main_screen and _sweep_rows(app) < len(EDITABLE)  # left while it was still being built
         await pilot.pause()
-        assert rows() == len(EDITABLE) and app.get_screen("sweep").is_built()
+        assert _sweep_rows(app) == len(EDITABLE) and app.get_screen("sweep").is_built()
         assert app._batch_count == 0  # drawing given back
 
 
