@@ -68,3 +68,9 @@ async def _wait_for(pilot, condition: Callable[[], bool], timeout: float = 600.0
 async def history_loaded(pilot, timeout: float = 60.0) -> None:
     """Let the history screen read its runs (it reads the store in the background, saying so meanwhile)."""
     await _wait_for(pilot, lambda: getattr(pilot.app.screen, "loaded", True), timeout, "the history to load")
+
+
+def screen_lines(app) -> list[str]:
+    """The text of every line of the screen on top, as the app would draw it now."""
+    update = app.screen._compositor.render_update(full=True)
+    return ["".join(strip.text for strip in line) for line in update.strips]

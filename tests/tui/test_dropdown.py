@@ -9,6 +9,7 @@ from textual.widgets import Input, Select, Static
 from textual.widgets._select import SelectOverlay
 
 from hptune.tui.widgets.dropdown import Dropdown
+from tests.tui.conftest import screen_lines
 
 OPTIONS = [(f"option {n}", n) for n in range(30)]
 
@@ -107,8 +108,7 @@ async def test_a_list_opened_at_the_foot_of_a_screen_leaves_the_footer_whole(sto
         await pilot.press("enter")
         await pilot.pause()
         assert watch.expanded
-        update = app.screen._compositor.render_update(full=True)
-        lines = ["".join(strip.text for strip in line) for line in update.strips]
+        lines = screen_lines(app)
         footer = lines[-1]
         assert footer.lstrip().startswith("esc") and "Quit" in footer
         shown = "\n".join(lines[:-1])

@@ -13,7 +13,7 @@ from textual.widgets._footer import FooterKey
 from hptune.tui.app import make_app
 from hptune.tui.screens.sweep import SweepScreen
 from hptune.tui.widgets.key_footer import KeyFooter
-from tests.tui.conftest import history_loaded
+from tests.tui.conftest import history_loaded, screen_lines
 
 
 def _count_builds(monkeypatch, footer: KeyFooter) -> list[int]:  # noqa: ANN001
@@ -281,11 +281,6 @@ async def test_a_screen_left_before_its_build_ends_is_still_finished_at_once(sto
         assert app._batch_count == 0  # drawing given back
 
 
-def _screen_text(app) -> list[str]:  # noqa: ANN001
-    update = app.screen._compositor.render_update(full=True)
-    return ["".join(strip.text for strip in line) for line in update.strips]
-
-
 async def test_a_screen_drawn_ahead_shows_as_one_built_when_asked_for(store, monkeypatch) -> None:
     """Built ahead, the sweep screen is laid out and drawn off screen (its widgets sized while it is hidden), and
     its first showing is the same screen as one built on its first ctrl+e."""
@@ -307,7 +302,7 @@ async def test_a_screen_drawn_ahead_shows_as_one_built_when_asked_for(store, mon
             await pilot.press("ctrl+e")
             await pilot.pause()
             assert isinstance(app.screen, SweepScreen)
-            shown.append(_screen_text(app))
+            shown.append(screen_lines(app))
     assert shown[0] == shown[1]
     assert any("hidden_layers" in line for line in shown[1])
 

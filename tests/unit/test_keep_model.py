@@ -121,6 +121,7 @@ def test_keeping_a_model_on_jax_neither_imports_tensorflow_nor_prints_its_notice
     """`model.save` asked Keras whether TensorFlow is installed, which imported it: 1.9 s of a sweep worker's first
     trial and TensorFlow's C++ start-up lines on the terminal of `hptune sweep`. In a fresh process on JAX the kept
     file is written, loads back with the same weights, TensorFlow stays unloaded and nothing reaches stderr."""
+    import os
     import subprocess
     import sys
 
@@ -143,7 +144,7 @@ assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), loaded.get_
 print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path, env={**__import__("os").environ, "KERAS_BACKEND": "jax"})
+                          cwd=tmp_path, env={**os.environ, "KERAS_BACKEND": "jax"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
     assert done.stderr.strip() == ""

@@ -27,6 +27,7 @@ from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.key_footer import KeyFooter
 from hptune.tui.widgets.run_table import PAGE
+from hptune.tui.widgets.text import show_text
 
 __all__ = ["HistoryScreen"]
 
@@ -152,7 +153,7 @@ class HistoryScreen(KeepStyles, Screen[None]):
         status = self.query_one("#history-status", Static)
         plain = Text.from_markup(text).plain
         one_line = "\n" not in plain and 0 < cell_len(plain) <= status.size.width - 2  # its padding
-        status.update(text, layout=not (one_line and self._status_one_line))
+        show_text(status, text, layout=not (one_line and self._status_one_line))
         self._status_one_line = one_line
 
     def _status_selection(self) -> None:

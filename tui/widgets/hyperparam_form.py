@@ -209,19 +209,16 @@ class HyperparamForm(VerticalScroll):
             size_text = f"[b]{config.param_count():,}[/b] params · ~{format_bytes(config.memory_bytes())} memory"
         else:
             size_text = f"[$error]{len(self.errors)} field(s) need attention[/]"
-        self._update_if_changed("#model-size", size_text)
+        # Touched only when it changed, and without a layout pass: a layout of the whole screen is the dearest
+        # thing a key press can cost while a run trains.
+        show_text(self.query_one("#model-size", Static), size_text, layout=False)
         self.post_message(self.Changed(self, config, dict(self.errors)))
-
-    def _update_if_changed(self, selector: str, text: str, layout: bool = False) -> bool:
-        """Update a label only when its text changed, and without a layout pass unless asked: a layout of the
-        whole screen is the dearest thing a key press can cost while a run trains."""
-        return show_text(self.query_one(selector, Static), text, layout=layout)
 
     def _show_error(self, selector: str, text: str) -> None:
         widget = self.query_one(selector, Static)
         was_shown = widget.display
         # Toggling display lays the screen out anyway; a message replacing another may change its height.
-        self._update_if_changed(selector, text, layout=was_shown and bool(text))
+        show_text(widget, text, layout=was_shown and bool(text))
         if was_shown != bool(text):  # an empty message takes no row
             widget.display = bool(text)
 

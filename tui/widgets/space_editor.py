@@ -97,7 +97,7 @@ class SpaceEditor(VerticalScroll):
         self._validated: dict[str, Any] | None = None
         self._modes: dict[str, Select[str]] = {}
         self._values: dict[str, Input] = {}
-        #: Set once every row is mounted (see on_mount); a space loaded before waits in `_pending`.
+        #: Set once every row is mounted (see _build_rows); a space loaded before waits in `_pending`.
         self.built = asyncio.Event()
         self._pending: SearchSpace | None = None
 
