@@ -10,12 +10,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 
 __all__ = ["ConfirmDialog"]
 
 
-class ConfirmDialog(KeepStyles, ModalScreen[bool]):
+class ConfirmDialog(LayoutOnce, KeepStyles, ModalScreen[bool]):
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
 
     def __init__(self, question: str) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from hptune.core.errors import HptuneError
 from hptune.core.insight import RunDiff, diff_lines, diff_runs
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import MetricChart, Series
 from hptune.tui.widgets.app_header import AppHeader
@@ -22,7 +23,7 @@ from hptune.tui.widgets.key_footer import KeyFooter
 __all__ = ["DiffScreen"]
 
 
-class DiffScreen(KeepStyles, Screen[None]):
+class DiffScreen(LayoutOnce, KeepStyles, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("x", "swap", "Swap", tooltip="Compare the other way round (A against B)"),

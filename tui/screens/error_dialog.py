@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from hptune.core.errors import HptuneError
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 
 __all__ = ["ErrorDialog", "describe_error"]
@@ -28,7 +29,7 @@ def describe_error(error: BaseException | None, failed: str) -> tuple[str, str]:
     return failed, f"{type(error).__name__}: {error}"
 
 
-class ErrorDialog(KeepStyles, ModalScreen[None]):
+class ErrorDialog(LayoutOnce, KeepStyles, ModalScreen[None]):
     """Says what went wrong; closes with escape, enter or OK."""
 
     BINDINGS = [Binding("escape,enter", "dismiss_dialog", "Close")]

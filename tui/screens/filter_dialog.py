@@ -11,12 +11,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from hptune.core.filters import FilterError, parse_filter
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 
 __all__ = ["FilterDialog"]
 
 
-class FilterDialog(KeepStyles, ModalScreen[str | None]):
+class FilterDialog(LayoutOnce, KeepStyles, ModalScreen[str | None]):
     """Dismisses with the expression ("" shows every run), or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -22,6 +22,7 @@ from hptune.core.labels import config_label, distinct_labels
 from hptune.core.store import Store, StoreError
 from hptune.tui.collector import freeze_long_lived
 from hptune.tui.messages import OpenRun
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import MetricChart, RunTable, Series
 from hptune.tui.widgets.app_header import AppHeader
@@ -32,7 +33,7 @@ from hptune.tui.widgets.text import show_text
 __all__ = ["HistoryScreen"]
 
 
-class HistoryScreen(KeepStyles, Screen[None]):
+class HistoryScreen(LayoutOnce, KeepStyles, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("i", "inspect", "Inspect", tooltip="Confusion matrix and misclassified digits (also enter)"),

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from hptune.core.errors import HptuneError
 from hptune.core.insight import DEFAULT_EVALUATOR, EVALUATORS, ParallelCoordinates, parallel_coordinates
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.importance_chart import ImportanceChart
@@ -21,7 +22,7 @@ from hptune.tui.widgets.parallel_chart import ParallelChart
 __all__ = ["ImportanceScreen"]
 
 
-class ImportanceScreen(KeepStyles, Screen[None]):
+class ImportanceScreen(LayoutOnce, KeepStyles, Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("e", "evaluator", "Evaluator", tooltip="Next importance evaluator: fANOVA, MDI, PED-ANOVA"),

@@ -31,6 +31,7 @@ from hptune.core.lessons import (
     plan,
     report,
 )
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets.app_header import AppHeader
 from hptune.tui.widgets.dropdown import Dropdown
@@ -69,7 +70,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-class LessonsScreen(KeepStyles, Screen[None]):
+class LessonsScreen(LayoutOnce, KeepStyles, Screen[None]):
     """One key from the main screen: the tutorial's experiments, each a small study with seed spread."""
 
     BINDINGS = [

@@ -21,6 +21,7 @@ from hptune.core.events import BatchProgress, EpochMetrics, Event
 from hptune.core.labels import config_label, status_line
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import EpochDone, Finished, Loading, Progress, RepeatsDone, Started, wrap
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.panes import PaneSwitcher
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import EpochLog, EpochProgress, HyperparamForm, MetricChart, ResultsPanel, Series
@@ -43,7 +44,7 @@ def _no_epoch(status: str) -> str:
     return f"No epoch finished: the run {status} before the end of its first epoch."
 
 
-class MainScreen(KeepStyles, PaneSwitcher, Screen[None]):
+class MainScreen(LayoutOnce, KeepStyles, PaneSwitcher, Screen[None]):
     """Edit a config, train it, watch it learn."""
 
     PANES = ("curves", "log", "results")

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
 
 __all__ = ["NoteDialog", "NoteEdit"]
@@ -23,7 +24,7 @@ class NoteEdit:
     tags: list[str]
 
 
-class NoteDialog(KeepStyles, ModalScreen[NoteEdit | None]):
+class NoteDialog(LayoutOnce, KeepStyles, ModalScreen[NoteEdit | None]):
     """Enter in either field saves both; escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

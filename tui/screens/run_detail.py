@@ -15,6 +15,7 @@ from hptune.core.config import format_bytes
 from hptune.core.labels import config_label
 from hptune.core.outcome import RunOutcome
 from hptune.tui.messages import OpenRun
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.panes import PaneSwitcher
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets import ConfusionMatrix, Digit, DigitGrid, ResultsPanel
@@ -24,7 +25,7 @@ from hptune.tui.widgets.key_footer import KeyFooter
 __all__ = ["RunDetailScreen"]
 
 
-class RunDetailScreen(KeepStyles, PaneSwitcher, Screen[None]):
+class RunDetailScreen(LayoutOnce, KeepStyles, PaneSwitcher, Screen[None]):
     PANES = ("confusion", "results", "digits")
     PANE_TABS, PANE_BODY = "detail-panes", "detail-body"
 

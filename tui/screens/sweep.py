@@ -23,6 +23,7 @@ from hptune.core.space import ALGORITHMS, DEFAULT_TRIALS, OBJECTIVES, PRUNERS, R
 from hptune.core.sweeps import SweepSnapshot
 from hptune.tui.messages import UseConfig
 from hptune.tui.screens.error_dialog import ErrorDialog
+from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.panes import PaneSwitcher
 from hptune.tui.screens.resume import KeepStyles
 from hptune.tui.widgets.app_header import AppHeader
@@ -40,7 +41,7 @@ __all__ = ["SweepScreen"]
 POLL_SECONDS = 1.0
 
 
-class SweepScreen(KeepStyles, PaneSwitcher, Screen[None]):
+class SweepScreen(LayoutOnce, KeepStyles, PaneSwitcher, Screen[None]):
     """Search hyperparameters: a space, an algorithm, a budget; a live table and charts of the trials."""
 
     PANES = ("setup", "trials", "charts")
