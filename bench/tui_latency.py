@@ -97,6 +97,9 @@ class WallRate:
         self.marks.append((time.perf_counter(), stored_epochs(store)))
 
     def images_per_second(self, n_train: int) -> float:
+        """NaN when the marks span no time (the run ended before a second mark: rerun with more --epochs)."""
+        if len(self.marks) < 2 or self.marks[-1][0] <= self.marks[0][0]:
+            return float("nan")
         (t0, e0), (t1, e1) = self.marks[0], self.marks[-1]
         return n_train * (e1 - e0) / (t1 - t0)
 
