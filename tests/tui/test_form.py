@@ -144,6 +144,8 @@ async def test_ctrl_r_on_an_invalid_form_says_which_field_blocks_it(store) -> No
 
 
 async def test_every_key_of_every_screen_is_in_the_footer_at_80_columns(fixture_store) -> None:
+    """Every key of every screen is in its footer at 80 columns: a cell apart where they all fit so, side by side
+    only where they do not (the main screen's nine)."""
     from textual.widgets._footer import FooterKey
 
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
@@ -160,6 +162,11 @@ async def test_every_key_of_every_screen_is_in_the_footer_at_80_columns(fixture_
             assert "Quit" in shown and ("Sweep" in shown) == (screen_id != "sweep"), (screen_id, shown)
             assert {b.description for b in app.screen.BINDINGS if b.show} <= shown
             assert all(k.region.right <= 80 for k in keys), [(k.description, k.region) for k in keys]
+            keys.sort(key=lambda k: k.region.x)
+            gaps = {b.region.x - a.region.right for a, b in zip(keys, keys[1:], strict=False)}
+            fits_apart = sum(k.region.width for k in keys) + len(keys) <= 80
+            assert gaps == ({1} if fits_apart else {0}), (screen_id, gaps)
+            assert fits_apart is (screen_id != "main")
 
 
 async def test_clearing_the_preset_picker_leaves_the_form_as_it_is(store) -> None:

@@ -51,4 +51,26 @@ class KeyFooter(Footer):
 
     def compose(self):  # type: ignore[no-untyped-def]
         self._drawn = self._shown(self.screen) if self._bindings_ready else None
+        self._fit()
         yield from super().compose()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Keys sit a cell apart when they all fit so; otherwise side by side (each key's own colour still sets it
+        apart from the description before it), so every key of the main screen fits in 80 columns. Counted as
+        Footer draws them: one key an action, its key, a space and its description, and the palette's hint on the
+        right unless the app is narrow (then it is hidden)."""
+        if not self._bindings_ready or not self.is_attached:
+            return
+        shown: dict[str, Any] = {}
+        for _, binding, _, _ in self.screen.active_bindings.values():
+            if binding.show:
+                shown.setdefault(binding.action, binding)
+        needed = sum(len(self.app.get_key_display(binding)) + (1 + len(binding.description) if binding.description
+                                                                 else 0) + 1 for binding in shown.values())
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if palette is not None and self.show_command_palette and not self.app.has_class("-narrow"):
+            needed += 1 + len(self.app.get_key_display(palette[1])) + 1 + len(palette[1].description)
+        self.set_class(needed > self.app.size.width, "-tight")
