@@ -74,3 +74,16 @@ def screen_lines(app) -> list[str]:
     """The text of every line of the screen on top, as the app would draw it now."""
     update = app.screen._compositor.render_update(full=True)
     return ["".join(strip.text for strip in line) for line in update.strips]
+
+
+def count_layouts(screen) -> list[int]:
+    """A list that grows by one at each layout of `screen`."""
+    done: list[int] = []
+    original = screen._refresh_layout
+
+    def counted(*args, **kwargs) -> None:
+        done.append(1)
+        original(*args, **kwargs)
+
+    screen._refresh_layout = counted
+    return done

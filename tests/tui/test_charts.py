@@ -8,6 +8,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from hptune.tui.widgets.plot import FinitePlotext, Plot
+from tests.tui.conftest import count_layouts
 
 NAN, INF = math.nan, math.inf
 
@@ -158,19 +159,11 @@ async def test_a_new_epoch_line_does_not_lay_the_screen_out() -> None:
     async with app.run_test(size=(100, 12)) as pilot:
         log = app.query_one(EpochLog)
         await pilot.pause()
-        layouts = 0
-        refresh_layout = app.screen._refresh_layout
-
-        def counted(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
-            nonlocal layouts
-            layouts += 1
-            refresh_layout(*args, **kwargs)
-
-        app.screen._refresh_layout = counted
+        layouts = count_layouts(app.screen)
         for n in range(1, 41):
             log.epoch(EpochMetrics(n, 0.5, 0.8, 0.6, 0.7, 0.01), 40)
             await pilot.pause()
-        assert layouts == 0
+        assert len(layouts) == 0
         assert log.vertical_scrollbar.window_virtual_size == len(log.lines) > log.scrollable_content_region.height
         assert log.scroll_y == log.max_scroll_y > 0
         assert "Epoch 40/40" in log.render_line(log.scrollable_content_region.height - 1).text

@@ -11,20 +11,7 @@ from textual.widgets import Static
 from hptune.core.events import EpochMetrics
 from hptune.tui.app import make_app
 from hptune.tui.screens.layout import LayoutOnce
-from tests.tui.conftest import screen_lines
-
-
-def _count_layouts(screen) -> list[int]:  # noqa: ANN001
-    """A list that grows by one at each layout of `screen`."""
-    done: list[int] = []
-    original = screen._refresh_layout
-
-    def counted(*args, **kwargs) -> None:  # noqa: ANN002, ANN003
-        done.append(1)
-        original(*args, **kwargs)
-
-    screen._refresh_layout = counted
-    return done
+from tests.tui.conftest import count_layouts, screen_lines
 
 
 async def test_showing_or_hiding_the_form_lays_the_main_screen_out_once(store) -> None:
@@ -36,7 +23,7 @@ async def test_showing_or_hiding_the_form_lays_the_main_screen_out_once(store) -
         main._pending_log.extend((m, 500) for m in main.epochs[-40:])
         main._redraw_charts()
         await pilot.pause()
-        layouts = _count_layouts(main)
+        layouts = count_layouts(main)
         for shown in (False, True, False, True):
             layouts.clear()
             await pilot.press("ctrl+f")

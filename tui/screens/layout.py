@@ -30,7 +30,12 @@ class LayoutOnce:
     _compositor: Any
     walk_children: Any
 
+    _layout_widgets: dict[Any, Any]
+
     def _refresh_layout(self, size: Any = None, scroll: bool = False) -> None:
+        if scroll and not self._layout_widgets:  # a scroll: Textual places what came into view, asking no layout
+            super()._refresh_layout(size, scroll)  # type: ignore[misc]
+            return
         # The DOM, and what the compositor placed besides it (scrollbars, which are not children).
         widgets = list(dict.fromkeys([*self.walk_children(Widget), *self._compositor._full_map]))
         scrollbars = [_scrollbars(widget) for widget in widgets]
