@@ -31,12 +31,16 @@ on 2x10; whole run >= 2x; test accuracy within 0.5 points; 2x100 epoch within 2x
 Accuracy: the tutorial's script draws its first weights with TensorFlow's random programs and shuffles with
 TensorFlow, hptune with NumPy from the seed, and networks fed raw pixels land far apart from different starts (a
 2x10 stuck at chance from one, at 23% from another). So the bench also runs the plain script from hptune's first
-weights, feeding each epoch in the order hptune's engine draws (one model.fit per epoch, shuffle off: not timed),
-once on TensorFlow and once on JAX; the gap between hptune and that run is the engines' difference, and the gap
-between its two backends is how far the same script moves from itself when only rounding changes.
+weights, feeding each epoch in the order hptune's engine draws (one model.fit per epoch, shuffle off: not timed), for
+`--accuracy-seeds` seeds (hptune runs each seed too), twice: on TensorFlow as the tutorial runs it, and on
+TensorFlow with its oneDNN kernels off (TF_ENABLE_ONEDNN_OPTS=0: Eigen's kernels, the same loss and optimizer, only
+the order of the float32 sums changes). The gap between hptune and the first is the engines' difference; the gap
+between the two TensorFlow runs is how far the same script moves from itself when only rounding changes. (Keras on
+JAX is no such control: there a softmax output's cross-entropy is taken from the clipped probabilities, where
+TensorFlow and hptune take it from the logits.)
 
-Run: `python bench/throughput.py [--dataset PATH]` (2x10, 2x100, 10x10, 10 epochs, 3 repeats; about 8 minutes on 2
-cores) or `--quick` (2x100, 3 epochs).
+Run: `python bench/throughput.py [--dataset PATH]` (2x10, 2x100, 10x10, 10 epochs, 3 repeats, 3 accuracy seeds;
+about 11 minutes on 2 cores) or `--quick` (2x100, 3 epochs, 1 accuracy seed).
 """
 
 from __future__ import annotations
@@ -73,10 +77,13 @@ def main() -> None:
     parser.add_argument("--keras", action="store_true", help="also run hptune's model.fit path on TensorFlow")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int)
+    parser.add_argument("--accuracy-seeds", type=int, help="seeds for the same-start accuracy runs (default 3; 1 with"
+                        " --quick)")
     args = parser.parse_args()
     models = [(2, 100)] if args.quick else [(2, 100), (10, 10), (2, 10)]
     assert set(models) <= set(TUTORIAL_MODELS)
     epochs = args.epochs or (3 if args.quick else 10)
+    seeds = range(args.accuracy_seeds or (1 if args.quick else 3))
     variants = ("plain", "hptune", "hptune-keras") if args.keras else ("plain", "hptune")
     if args.dataset:
         dataset, origin = str(Path(args.dataset).expanduser()), "given with --dataset"
@@ -108,16 +115,27 @@ def main() -> None:
               f" {res.get('backend') or 'tensorflow, model.fit'}", flush=True)
 
     # The same arithmetic: the plain script started from hptune's first weights and fed each epoch in hptune's
-    # order, on TensorFlow (the tutorial's backend) and on JAX (how far the script moves from itself when only its
-    # backend's rounding changes). Not timed: one fit per epoch.
-    same: dict[tuple[tuple[int, int], str], dict] = {}
+    # order, on TensorFlow (the tutorial's backend) and on TensorFlow without oneDNN (how far the script moves from
+    # itself when only its rounding changes); hptune at each seed (seed 0: the timed runs). Not timed.
+    same: dict[tuple[tuple[int, int], int], dict[str, float]] = {}
     for model in models:
-        for backend in ("tensorflow", "jax"):
-            task = dict(kind="plain", layers=model[0], units=model[1], epochs=epochs, dataset=dataset, verbose=0,
-                        same_start=True, same_order=True, backend=backend, scratch=str(scratch_dir()))
-            same[(model, backend)] = run_worker(task)
-            print(f"  same start and order {model[0]}x{model[1]} plain on {backend:<10} test_acc"
-                  f" {same[(model, backend)]['test_accuracy']:.4f}", flush=True)
+        for seed in seeds:
+            accuracy: dict[str, float] = {}
+            for name, env in (("tensorflow", None), ("eigen", {"TF_ENABLE_ONEDNN_OPTS": "0"})):
+                task = dict(kind="plain", layers=model[0], units=model[1], epochs=epochs, dataset=dataset, verbose=0,
+                            same_start=True, same_order=True, backend="tensorflow", seed=seed,
+                            scratch=str(scratch_dir()))
+                accuracy[name] = run_worker(task, env=env)["test_accuracy"]
+            if seed == 0:
+                accuracy["hptune"] = median(x["test_accuracy"] for x in runs[(model, "hptune")])
+            else:
+                task = dict(kind="hptune", layers=model[0], units=model[1], epochs=epochs, dataset=dataset, seed=seed,
+                            progress=False, scratch=str(scratch_dir()))
+                accuracy["hptune"] = run_worker(task, env={"HPTUNE_JAX_CACHE": str(cache)})["test_accuracy"]
+            same[(model, seed)] = accuracy
+            print(f"  same start and order {model[0]}x{model[1]} seed {seed}: plain on TensorFlow test_acc"
+                  f" {accuracy['tensorflow']:.4f}, without oneDNN {accuracy['eigen']:.4f}, hptune"
+                  f" {accuracy['hptune']:.4f}", flush=True)
 
     peak = best_rates(peak_before, matmul_gflops(repeats=peak_repeats))
     best_peak = max(peak.values())
@@ -138,12 +156,14 @@ def main() -> None:
         ratio_rows.append([name, f"{epoch_ratio:.2f}x", f">= {target:g}x", "yes" if epoch_ratio >= target else "NO",
                            f"{total_ratio:.2f}x", "yes" if total_ratio >= 2 else "NO", f"{acc_gap:+.2f}",
                            "yes" if abs(acc_gap) <= 0.5 else "NO"])
-        hptune_acc = median(x["test_accuracy"] for x in fast)
-        tf_acc, jax_acc = same[(model, "tensorflow")]["test_accuracy"], same[(model, "jax")]["test_accuracy"]
-        same_gap = 100 * (hptune_acc - tf_acc)
-        same_rows.append([name, f"{median(x['test_accuracy'] for x in plain):.4f}", f"{tf_acc:.4f}",
-                          f"{jax_acc:.4f}", f"{hptune_acc:.4f}", f"{same_gap:+.2f}",
-                          "yes" if abs(same_gap) <= 0.5 else "NO", f"{100 * (jax_acc - tf_acc):+.2f}"])
+        gaps = [100 * (same[(model, seed)]["hptune"] - same[(model, seed)]["tensorflow"]) for seed in seeds]
+        rounding = [100 * (same[(model, seed)]["eigen"] - same[(model, seed)]["tensorflow"]) for seed in seeds]
+        typical = median(abs(g) for g in gaps)
+        same_rows.append([name, f"{median(x['test_accuracy'] for x in plain):.4f}",
+                          " ".join(f"{same[(model, seed)]['tensorflow']:.4f}" for seed in seeds),
+                          " ".join(f"{same[(model, seed)]['hptune']:.4f}" for seed in seeds),
+                          " ".join(f"{g:+.2f}" for g in gaps), f"{typical:.2f}", "yes" if typical <= 0.5 else "NO",
+                          " ".join(f"{r:+.2f}" for r in rounding), f"{median(abs(r) for r in rounding):.2f}"])
         params = param_count(*model)
         flops = flops_per_epoch(params)
         floor = flops / (best_peak * 1e9)
@@ -160,10 +180,11 @@ def main() -> None:
     print(table(["model", "epoch ratio", "target", "met", "whole run", ">= 2x", "test acc pts", "+-0.5"], ratio_rows,
                 title="plain Keras over hptune (medians of paired ratios)"))
     print()
-    print(table(["model", "plain", "plain, same start+order", "same, on JAX", "hptune", "hptune - same pts",
-                 "+-0.5", "JAX - TF pts"], same_rows,
-                title="test accuracy: the plain script as it is, then from hptune's first weights in hptune's epoch"
-                      " order (on TensorFlow, and on JAX: the script against itself)"))
+    print(table(["model", "plain", "same start+order, per seed", "hptune, per seed", "hptune - same pts",
+                 "median |gap|", "<= 0.5", "without oneDNN - same pts", "median |gap|"], same_rows,
+                title=f"test accuracy: the plain script as it is; then from hptune's first weights in hptune's epoch"
+                      f" order, seeds {seeds.start}-{seeds.stop - 1}, on TensorFlow, and hptune at the same seeds;"
+                      f" last, the script without oneDNN (only rounding changes) against itself"))
     print()
     rates = ", ".join(f"{k} {v:.1f}" for k, v in peak.items())
     print(table(["model", "variant", "params", "GFLOP/epoch", "epoch s", "GFLOP/s", "of peak", "floor s", "x floor"],

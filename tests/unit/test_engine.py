@@ -66,6 +66,41 @@ def test_early_stopping_restores_the_best_weights() -> None:
     assert keras_accuracy == pytest.approx(best.val_accuracy, abs=1e-6)
 
 
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_transposed_kernels_train_as_the_model_layout_does(optimizer: str) -> None:
+    """The engine keeps the first kernel (64 x 16) transposed and steps it with a twin of the model's optimizer;
+    written back, the weights and every optimizer variable (moments, step count) are what the model's own layout
+    gives, in the model's shapes."""
+    import numpy as np
+
+    from hptune.core.backend import import_keras
+    from hptune.core.data import load_dataset
+    from hptune.core.engine import CompiledEngine, fit_compiled
+    from hptune.core.model import build_model
+
+    momentum = 0.9 if optimizer in ("sgd", "rmsprop") else 0.0
+    config = make_config(DIGITS | {"optimizer": optimizer, "momentum": momentum, "engine": "compiled"})
+    keras = import_keras()
+    data = load_dataset(config.dataset, config.validation_size, config.normalize)
+    trained = []
+    for transposed in (True, False):
+        model = build_model(config, data.info.image_shape)
+        engine = CompiledEngine(keras, model, data.x_train, data.y_train, data.x_val, data.y_val, config.batch_size,
+                                config.seed, transposed=transposed)
+        assert engine._flipped[0] is transposed and engine.trainable[0].shape == ((16, 64) if transposed else (64, 16))
+        status, _ = fit_compiled(engine, config, lambda event: None, threading.Event(), [], diverged_loss=1e5,
+                                 progress_interval=0.1)
+        assert status == "completed"
+        trained.append(([np.asarray(v.value) for v in model.weights],
+                        [np.asarray(v.value) for v in model.optimizer.variables]))
+    (weights, state), (reference_weights, reference_state) = trained
+    assert [w.shape for w in weights] == [w.shape for w in reference_weights]
+    for mine, reference in zip(weights + state, reference_weights + reference_state, strict=True):
+        assert mine.shape == reference.shape
+        np.testing.assert_allclose(mine, reference, rtol=1e-3, atol=1e-5)
+    assert any(np.abs(v).sum() > 0 for v in state[2:])  # the moments moved: the comparison is not of zeros
+
+
 def test_patience_through_train_reports_early_stopped() -> None:
     result = train(make_config({"dataset": "digits", "hidden_layers": 1, "hidden_units": 64, "epochs": 300,
                                 "patience": 2, "learning_rate": 0.01, "batch_size": 64}))
