@@ -11,11 +11,11 @@ last one carry weight 0 in the loss and the metrics, so one compiled step serves
 
 A dense kernel with more inputs than outputs (the first layer's 784 x units, above all) is kept transposed while the
 engine trains, and handed to the layer as its transpose: its gradient is then one product (units x batch) @ (batch x
-784) that runs along memory, where the kernel's own layout asks for (784 x batch) @ (batch x units) across it, 2-3x
-slower on CPU (on 2x10, 27 ms of a 45 ms epoch went to the first layer's forward and backward products; 13 ms
-transposed). The optimizer that steps those values is a second instance of the model's optimizer (same class and
-configuration) built on variables of the kept shapes: every optimizer hptune offers updates element by element, so
-its arithmetic is the same. `write_back` puts the weights and the optimizer's state back in the model's layout.
+784) that runs along memory, where the kernel's own layout asks for (784 x batch) @ (batch x units) across it, which
+XLA runs much slower on CPU (`bench/throughput.py`'s 2x10 epoch went from 0.049 to 0.034 s). The optimizer that steps
+those values is a second instance of the model's optimizer (same class and configuration) built on variables of the
+kept shapes: every optimizer hptune offers updates element by element, so its arithmetic is the same. `write_back`
+puts the weights and the optimizer's state back in the model's layout.
 """
 
 from __future__ import annotations
