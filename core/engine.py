@@ -72,10 +72,18 @@ class _CompiledAside:
         return self._function(*args)
 
 
+def _transposed(value: Any) -> Any:
+    """A 2-D array's transpose, made on the host: an eager transpose on the device would compile a program for every
+    new shape (a tenth of a second or more on a first run)."""
+    import jax
+
+    return jax.device_put(np.ascontiguousarray(np.asarray(value).T))
+
+
 def _in_layout(value: Any, shape: Any) -> Any:
     """`value` in `shape`: as it is, or transposed where a kernel's layout differs (a 2-D value whose shape is the
     other's reversed; a square kernel is never transposed, so equal shapes always mean the same layout)."""
-    return value if tuple(value.shape) == tuple(shape) else value.T
+    return value if tuple(value.shape) == tuple(shape) else _transposed(value)
 
 
 @dataclass
@@ -116,14 +124,14 @@ class CompiledEngine:
         # Which trainable values the engine keeps transposed (see the module's docstring).
         self._flipped = [transposed and len(v.shape) == 2 and v.shape[0] > v.shape[1]
                          for v in model.trainable_variables]
-        self._optimizer = self._stepping_optimizer(keras, optimizer) if any(self._flipped) else optimizer
         self._network, from_logits = self._logits_view(keras, model)
         self._loss = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits, reduction=None)
         self._mean_loss = keras.metrics.Mean(name="loss")
         self._accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-        self.trainable = [v.value.T if flip else v.value
+        self.trainable = [_transposed(v.value) if flip else v.value
                           for v, flip in zip(model.trainable_variables, self._flipped, strict=True)]
         self.non_trainable = [v.value for v in model.non_trainable_variables]
+        self._optimizer = self._stepping_optimizer(keras, optimizer) if any(self._flipped) else optimizer
         self.optimizer_state = [_in_layout(v.value, mine.shape)
                                 for v, mine in zip(optimizer.variables, self._optimizer.variables, strict=True)]
         self._metrics: Any = None
@@ -141,9 +149,8 @@ class CompiledEngine:
         the transposed kernels. Its variables pair up with the model optimizer's by position (both built by the same
         code on as many variables, in the same order); a pair differs only where a kernel is transposed."""
         twin = type(optimizer).from_config(optimizer.get_config())
-        shapes = [tuple(reversed(v.shape)) if flip else tuple(v.shape)
-                  for v, flip in zip(self.model.trainable_variables, self._flipped, strict=True)]
-        twin.build([keras.Variable(np.zeros(shape, np.float32), name=f"engine_{i}") for i, shape in enumerate(shapes)])
+        # Made from the engine's own arrays, so no conversion program is compiled for the new shapes.
+        twin.build([keras.Variable(value, name=f"engine_{i}") for i, value in enumerate(self.trainable)])
         pairs = list(zip(optimizer.variables, twin.variables, strict=True))
         if any(tuple(a.shape) not in (tuple(b.shape), tuple(reversed(b.shape))) for a, b in pairs):
             raise ValueError(f"{type(optimizer).__name__}'s variables do not pair up with the model's weights")
@@ -151,7 +158,7 @@ class CompiledEngine:
 
     def _model_layout(self, trainable: list[Any]) -> list[Any]:
         """The trainable values as the model's variables hold them (the kept transposes turned back)."""
-        return [v.T if flip else v for v, flip in zip(trainable, self._flipped, strict=True)]
+        return [v.T if flip else v for v, flip in zip(trainable, self._flipped, strict=True)]  # traced: no copy
 
     @staticmethod
     def _logits_view(keras: Any, model: Any) -> tuple[Any, bool]:
@@ -289,8 +296,8 @@ class CompiledEngine:
 
     def write_back(self) -> None:
         """Put the engine's weights and optimizer state into the Keras objects, so the model is the trained one."""
-        for variable, value in zip(self.model.trainable_variables, self._model_layout(self.trainable), strict=True):
-            variable.assign(value)
+        for variable, value in zip(self.model.trainable_variables, self.trainable, strict=True):
+            variable.assign(_in_layout(value, variable.shape))
         for variable, value in zip(self.model.non_trainable_variables, self.non_trainable, strict=True):
             variable.assign(value)
         for variable, value in zip(self.model.optimizer.variables, self.optimizer_state, strict=True):
