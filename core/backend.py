@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from types import ModuleType
 
+from hptune.core.collector import freeze_long_lived
+
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
@@ -120,6 +122,7 @@ def import_keras() -> ModuleType:
                 if keras.backend.backend() == "jax":
                     _use_compilation_cache()
                 keras.ops.add(1, 1)  # the first op starts the runtime, which logs its start-up notices
+            freeze_long_lived()  # Keras and its backend stay loaded: out of the cycle collector's full passes
             _keras = keras
         return _keras
 

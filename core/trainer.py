@@ -270,9 +270,9 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
         result.epochs = list(history)
         result.train_seconds = time.perf_counter() - started
     finally:
-        keras.backend.clear_session(free_memory=collect)  # keeps memory flat across many runs in one process
+        keras.backend.clear_session(free_memory=False)  # keeps memory flat across many runs in one process
         if collect:
-            gc.collect()
+            gc.collect()  # one full pass (clear_session's own would be a second one)
 
     result.best_epoch = best_epoch(result.epochs)
     if result.epochs or result.status == "diverged":

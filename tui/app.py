@@ -21,8 +21,8 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 
+from hptune.core.collector import freeze_long_lived
 from hptune.core.config import RunConfig
-from hptune.tui.collector import freeze_long_lived
 from hptune.tui.messages import OpenRun, UseConfig
 from hptune.tui.screens.main import MainScreen
 
@@ -327,7 +327,7 @@ class HptuneApp(App[int]):
     def push_kept(self, name: str, build: Callable[[], Screen]) -> None:
         """Show the screen kept for the whole session under `name`, building it the first time: it keeps its state
         (a running sweep or lesson) while hidden, and a later opening costs no building. Once built it is frozen out
-        of the cycle collector's way, as the modules are (tui.collector)."""
+        of the cycle collector's way, as the modules are (core.collector)."""
         if self.is_screen_installed(name):
             screen = self.get_screen(name)
             if _is_whole(screen):

@@ -16,11 +16,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from hptune.core.collector import freeze_long_lived
 from hptune.core.filters import filter_records
 from hptune.core.fit import shorten_end
 from hptune.core.labels import config_label, distinct_labels
 from hptune.core.store import Store, StoreError
-from hptune.tui.collector import freeze_long_lived
 from hptune.tui.messages import OpenRun
 from hptune.tui.screens.layout import LayoutOnce
 from hptune.tui.screens.resume import KeepStyles
@@ -128,7 +128,7 @@ class HistoryScreen(LayoutOnce, KeepStyles, Screen[None]):
         if complete:
             # The runs read stay until the next reading: out of the cycle collector's way, or its full passes walk
             # all of them again and again, a quarter-second stall of a key now and then at 10,000 runs. The next
-            # reading's records replace them, and they are freed as any object is (tui.collector).
+            # reading's records replace them, and they are freed as any object is (core.collector).
             freeze_long_lived()
 
     def _show(self) -> None:
