@@ -185,6 +185,52 @@ def _fit_keras(keras: Any, model: Any, config: RunConfig, data: Any, emit: Event
     return status, message
 
 
+def _fit_and_score(keras: Any, config: RunConfig, data: Any, backend: str, engine: str, emit: EventSink,
+                   stop: threading.Event, history: list[EpochMetrics], result: RunOutcome, keep_model: bool,
+                   started: float) -> None:
+    """Build, train and score the network into `result`; what it builds dies with this call."""
+    from hptune.core.backend import device_name, seed_everything
+    from hptune.core.model import build_model
+
+    n_train = len(data.x_train)
+    seed_everything(config.seed, engine)
+    model = build_model(config, data.info.image_shape)
+    result.device, result.backend = device_name(), f"{backend}, {ENGINE_LABELS[engine]}"
+    steps = math.ceil(n_train / config.batch_size)
+    emit(RunStarted(config, result.params, result.device, result.backend, data.info, steps))
+
+    if engine == "compiled":
+        from hptune.core.engine import CompiledEngine, fit_compiled
+
+        compiled = CompiledEngine(keras, model, data.x_train, data.y_train, data.x_val, data.y_val,
+                                  config.batch_size, config.seed)
+        result.status, result.message = fit_compiled(compiled, config, emit, stop, history,
+                                                     diverged_loss=DIVERGED_LOSS,
+                                                     progress_interval=PROGRESS_INTERVAL)
+        predict = compiled.predict
+    else:
+        result.status, result.message = _fit_keras(keras, model, config, data, emit, stop, history, steps)
+        predict = lambda x: model.predict(x, batch_size=1024, verbose=0)  # noqa: E731
+    result.epochs = list(history)
+    result.train_seconds = time.perf_counter() - started
+
+    if result.status != "diverged" and result.epochs:
+        probabilities = predict(data.x_test)
+        predicted = np.argmax(probabilities, axis=1)
+        if not np.isfinite(probabilities).all():
+            result.status, result.message = "diverged", "the network outputs NaN on the test images"
+        else:
+            acc, f1, confusion = score_predictions(data.y_test, predicted)
+            result.test_accuracy, result.test_macro_f1 = acc, f1
+            result.confusion = tuple(tuple(int(v) for v in row) for row in confusion)
+            val_predicted = np.argmax(model.predict(data.x_val, batch_size=1024, verbose=0), axis=1)
+            result.val_macro_f1 = score_predictions(data.y_val, val_predicted)[1]
+            wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]
+            result.mistakes = tuple((int(i), int(data.y_test[i]), int(predicted[i])) for i in wrong)
+            if keep_model:
+                result.model_file = save_model(model)
+
+
 def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
           *, record: EventSink | None = None, keep_model: bool | None = None, collect: bool = True) -> RunOutcome:
     """Train one network. `record` (a store's recorder) sees every event before `on_event` does, so an epoch is
@@ -203,7 +249,7 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
         if on_event is not None:
             on_event(event)
 
-    from hptune.core.backend import device_name, import_keras, seed_everything, select_backend
+    from hptune.core.backend import import_keras, select_backend
 
     # Before anything imports Keras (the mnist loader does): Keras reads its backend once, at import.
     backend = select_backend(config.backend)  # ConfigError: not installed, or another backend already loaded
@@ -221,55 +267,21 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     input_size = int(np.prod(data.info.image_shape))
     check_fits_memory(config, input_size)
 
-    from hptune.core.model import build_model
 
     keras = import_keras()
     result = RunOutcome(status="failed", config=config, dataset=data.info, params=config.param_count(input_size))
     started = time.perf_counter()
     history: list[EpochMetrics] = []
     try:
-        seed_everything(config.seed, engine)
-        model = build_model(config, data.info.image_shape)
-        result.device, result.backend = device_name(), f"{backend}, {ENGINE_LABELS[engine]}"
-        steps = math.ceil(n_train / config.batch_size)
-        emit(RunStarted(config, result.params, result.device, result.backend, data.info, steps))
-
-        if engine == "compiled":
-            from hptune.core.engine import CompiledEngine, fit_compiled
-
-            compiled = CompiledEngine(keras, model, data.x_train, data.y_train, data.x_val, data.y_val,
-                                      config.batch_size, config.seed)
-            result.status, result.message = fit_compiled(compiled, config, emit, stop, history,
-                                                         diverged_loss=DIVERGED_LOSS,
-                                                         progress_interval=PROGRESS_INTERVAL)
-            predict = compiled.predict
-        else:
-            result.status, result.message = _fit_keras(keras, model, config, data, emit, stop, history, steps)
-            predict = lambda x: model.predict(x, batch_size=1024, verbose=0)  # noqa: E731
-        result.epochs = list(history)
-        result.train_seconds = time.perf_counter() - started
-
-        if result.status != "diverged" and result.epochs:
-            probabilities = predict(data.x_test)
-            predicted = np.argmax(probabilities, axis=1)
-            if not np.isfinite(probabilities).all():
-                result.status, result.message = "diverged", "the network outputs NaN on the test images"
-            else:
-                acc, f1, confusion = score_predictions(data.y_test, predicted)
-                result.test_accuracy, result.test_macro_f1 = acc, f1
-                result.confusion = tuple(tuple(int(v) for v in row) for row in confusion)
-                val_predicted = np.argmax(model.predict(data.x_val, batch_size=1024, verbose=0), axis=1)
-                result.val_macro_f1 = score_predictions(data.y_val, val_predicted)[1]
-                wrong = np.flatnonzero(predicted != data.y_test)[:MAX_MISTAKES]
-                result.mistakes = tuple((int(i), int(data.y_test[i]), int(predicted[i])) for i in wrong)
-                if keep_model:
-                    result.model_file = save_model(model)
+        _fit_and_score(keras, config, data, backend, engine, emit, stop, history, result, keep_model, started)
     except Exception as err:  # noqa: BLE001 - a failed run is a result to keep and show, not a crash
         log.debug("run failed", exc_info=True)
         result.status, result.message = "failed", f"{type(err).__name__}: {err}"
         result.epochs = list(history)
         result.train_seconds = time.perf_counter() - started
     finally:
+        # The network, its engine and their compiled programs were locals of _fit_and_score: garbage by now, so
+        # this one pass frees them (the engine's jitted methods hold it in a cycle that only a pass frees).
         keras.backend.clear_session(free_memory=False)  # keeps memory flat across many runs in one process
         if collect:
             gc.collect()  # one full pass (clear_session's own would be a second one)

@@ -136,3 +136,8 @@ def test_a_run_closes_with_one_collection_that_skips_keras(monkeypatch) -> None:
     result = train(make_config(SMALL | {"epochs": 1}))
     assert result.status == "completed"
     assert passes == [()]
+    # That pass freed the run's network and engine (held in a cycle by the engine's compiled methods), so a worker's
+    # memory does not carry one run's programs into the next.
+    from hptune.core.engine import CompiledEngine
+
+    assert not any(isinstance(o, CompiledEngine) for o in gc.get_objects())
