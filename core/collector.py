@@ -2,8 +2,8 @@
 
 A full pass of the cycle collector walks every tracked object: with the app's modules, its screens and Optuna
 imported that is 150,000-250,000 objects and 80-140 ms (twice that while training shares the cores), a pause that
-lands on whatever key happens to be pressed; with Keras and JAX imported, about 240,000 objects and 140 ms, paid by
-every run's closing collection in a process that trains (a sweep worker, the TUI's training process, `hptune run`).
+lands on whatever key happens to be pressed; in a process that trains (a sweep worker, the TUI's training process,
+`hptune run`) Keras and JAX are as many objects again, walked by every run's closing collection.
 What is loaded to stay (modules, classes, the screens kept for the whole session, the runs the history read, Keras
 and its backend once imported) is frozen out of the collector's way once it is loaded. Frozen objects are still
 freed when their last reference goes (the runs of an earlier reading are, as the history reads them again); only a

@@ -122,8 +122,7 @@ def test_a_run_collects_its_garbage_unless_another_follows_at_once(monkeypatch) 
 
 def test_a_run_closes_with_one_collection_that_skips_keras(monkeypatch) -> None:
     """Keras and its backend, once imported, are frozen out of the cycle collector's full passes, and a run ends with
-    one full pass (Keras' clear_session would add a second): in a sweep worker each pass over Keras' 240,000 objects
-    cost about 0.14 s a trial."""
+    one full pass (Keras' clear_session would add a second): a sweep worker pays that pass every trial."""
     import gc
 
     from hptune.core.backend import import_keras
