@@ -104,7 +104,7 @@ def _warm_up(config: RunConfig, stop: Any) -> None:
 
     stop.clear()
     try:
-        # Not collected: the garbage collection (0.2 s) would hold up the run that stopped it; that run collects.
+        # Not collected: a collection here would hold up the run that stopped it; that run collects at its end.
         train(config.model_copy(update={"epochs": 1, "patience": None, "keep_model": False}), stop=stop,
               collect=False)
     except Exception:  # noqa: BLE001 - warming is an optimisation: the real run reports any problem itself
