@@ -267,7 +267,6 @@ def train(config: RunConfig, on_event: EventSink | None = None, stop: threading.
     input_size = int(np.prod(data.info.image_shape))
     check_fits_memory(config, input_size)
 
-
     keras = import_keras()
     result = RunOutcome(status="failed", config=config, dataset=data.info, params=config.param_count(input_size))
     started = time.perf_counter()

@@ -101,26 +101,27 @@ def test_score_predictions() -> None:
     assert f1 == pytest.approx((0.5 + 0.8 + 0.0) / 3)
 
 
-def test_a_run_collects_its_garbage_unless_another_follows_at_once(monkeypatch) -> None:
-    """The training process's warm-up leaves the collection (0.2 s) to the run that stopped it."""
+@pytest.fixture
+def collections(monkeypatch) -> list[tuple]:
+    """The arguments of every cycle collection from now on (the collections still run)."""
     import gc
 
-    calls: list[int] = []
+    calls: list[tuple] = []
     original = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append(args) or original(*args))
+    return calls
 
-    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        calls.append(1)
-        return original(*args, **kwargs)
 
-    monkeypatch.setattr(gc, "collect", counted)
+def test_a_run_collects_its_garbage_unless_another_follows_at_once(collections) -> None:
+    """The training process's warm-up leaves the collection to the run that stopped it."""
     config = make_config(SMALL | {"epochs": 1})
     assert train(config, collect=False).status == "completed"
-    assert not calls
+    assert not collections
     assert train(config).status == "completed"
-    assert calls
+    assert collections
 
 
-def test_a_run_closes_with_one_collection_that_skips_keras(monkeypatch) -> None:
+def test_a_run_closes_with_one_collection_that_skips_keras(collections) -> None:
     """Keras and its backend, once imported, are frozen out of the cycle collector's full passes, and a run ends with
     one full pass (Keras' clear_session would add a second): a sweep worker pays that pass every trial."""
     import gc
@@ -131,12 +132,10 @@ def test_a_run_closes_with_one_collection_that_skips_keras(monkeypatch) -> None:
     keras = import_keras()
     assert not any(o is keras.layers.Dense for o in gc.get_objects())  # frozen: not in the collected generations
     earlier = {id(o) for o in gc.get_objects() if isinstance(o, CompiledEngine)}  # another test's, if any
-    passes: list = []
-    collect = gc.collect
-    monkeypatch.setattr(gc, "collect", lambda *args: passes.append(args) or collect(*args))
+    collections.clear()  # importing Keras above may have collected the young generations before freezing
     result = train(make_config(SMALL | {"epochs": 1}))
     assert result.status == "completed"
-    assert passes == [()]
+    assert collections == [()]
     # That pass freed the run's network and engine (held in a cycle by the engine's compiled methods), so a worker's
     # memory does not carry one run's programs into the next.
     assert not [o for o in gc.get_objects() if isinstance(o, CompiledEngine) and id(o) not in earlier]
