@@ -5,6 +5,12 @@ TensorFlow keeps a few megabytes of every model's traced training graph for the 
 `TrainingHost` runs the same `train()` in a child process, relays its events, and replaces the child once it has
 grown past `recycle_at` times its size after the first run. The caller's process never imports TensorFlow, and a
 crash of the native runtime ends one run instead of the app.
+
+The child records the run itself, as `hptune run` does: each epoch is written to the store between epochs, by the
+process that trained it, so a kill of either process keeps every finished epoch and the caller's process does no
+work in the middle of the next epoch's steps. Finished epochs then reach the caller in batches, at most every
+EVENT_INTERVAL seconds (bench/tui_latency.py: a store append and a message per epoch in the app's process, at
+many short epochs a second, slowed training in the child by about a tenth).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from hptune.core.backend import resolve_backend
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: How often the parent checks its own stop flag and the child's health while waiting for events.
 POLL_SECONDS = 0.05
+#: Seconds a recording child holds finished epochs before sending them on (other events go at once, with them).
+EVENT_INTERVAL = 0.05
 #: The training process yields the CPU to the UI when both want it: on a busy machine keys and frames come first,
 #: and the child, started beside the first frame, does not slow it.
 NICENESS = 5
@@ -52,8 +61,10 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
     with contextlib.suppress(OSError):  # started lowered on Linux already; elsewhere it lowers itself here
         if os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
             os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
+    from hptune.core.store import StoreError
     from hptune.core.trainer import train
 
+    stores: dict[str, Any] = {}
     while True:
         try:
             message = conn.recv()
@@ -61,38 +72,117 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
             return
         if message[0] == "warm":
             _warm_up(message[1], stop)
+            if message[2] is not None:
+                try:
+                    _open_store(stores, message[2])
+                except Exception:  # noqa: BLE001 - as for the warm-up: the run says what is wrong with the store
+                    log.debug("could not open the store ahead", exc_info=True)
             continue
         if message[0] != "train":
             return
         stop.clear()
+        relay = _Relay(conn, stop)
         try:
-            result = train(message[1], on_event=_Relay(conn), stop=stop)
+            recorder = message[2].recorder(_open_store(stores, message[2].location)) if message[2] else None
+            relay.recorder = recorder
+            result = train(message[1], on_event=relay, stop=stop, record=recorder)
         except ConfigError as err:
-            conn.send(("config_error", str(err), err.field))
+            reply: tuple = ("config_error", str(err), err.field)
         except DatasetError as err:
-            conn.send(("dataset_error", str(err), None))
+            reply = ("dataset_error", str(err), None)
+        except StoreError as err:
+            reply = ("store_error", str(err), err.file)
         except Exception as err:  # noqa: BLE001 - reported to the parent, which fails the run with it
-            conn.send(("error", f"{type(err).__name__}: {err}", None))
+            reply = ("error", f"{type(err).__name__}: {err}", None)
         else:
-            conn.send(("result", result, rss_bytes()))
+            reply = ("result", result, rss_bytes())
+        if relay.gone or not _send(conn, reply):
+            return  # the app is gone: the run is recorded, and nobody is left to serve
+
+
+def _send(conn: Any, message: tuple) -> bool:
+    """Send to the parent; False when it has gone (closed, or killed)."""
+    try:
+        conn.send(message)
+    except (OSError, ValueError):  # BrokenPipeError; ValueError: a closed connection
+        return False
+    return True
+
+
+def _open_store(stores: dict[str, Any], location: str) -> Any:
+    """The child's handle on the store at `location`, made once. Its journal is replayed when first written (the
+    warm-up does that ahead of the first run); the parent has checked and repaired the store already."""
+    if location not in stores:
+        from hptune.core.store import Store, StoreError
+
+        store = stores[location] = Store(location)
+        try:
+            store.storage  # noqa: B018 - replays the journal now, not when the first run starts
+        except StoreError:
+            del stores[location]
+            raise
+    return stores[location]
+
+
+@dataclass(frozen=True)
+class Handover:
+    """What the child needs to record a run the parent's `Recorder` was made for: the same store, study, tags and
+    choices, written by the process that trains."""
+
+    location: str
+    study: str
+    metric: str
+    keep_model: bool
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, record: Any) -> Handover | None:
+        """The handover for a fresh run's Recorder; None for any other sink (it stays in the parent)."""
+        from hptune.core.store import Recorder
+
+        if not isinstance(record, Recorder) or not record.owns_trial or record.run_id is not None:
+            return None
+        return cls(record.store.location, record.study_name, record.metric, record.keep_model, dict(record.attrs))
+
+    def recorder(self, store: Any) -> Any:
+        from hptune.core.store import Recorder
+
+        return Recorder(store, self.study, metric=self.metric, attrs=self.attrs, keep_model=self.keep_model)
 
 
 class _Relay:
-    """Sends the run's events to the parent, with progress at most every PROGRESS_INTERVAL: the trainer also
-    reports each epoch's last step, which at many short epochs a second doubled the messages the UI's process
-    receives and decodes for a bar that moves no further (the epoch's end follows at once)."""
+    """Sends the run's events to the parent as ("events", [event, ...], run id). Progress goes at most every
+    PROGRESS_INTERVAL: the trainer also reports each epoch's last step, which at many short epochs a second doubled
+    the messages for a bar that moves no further (the epoch's end follows at once). While the child records the run
+    (`recorder`), finished epochs are held up to EVENT_INTERVAL and go together; every other event goes at once,
+    after any held ones. If the parent has gone, the run is asked to stop: it ends recorded, as a stopped run."""
 
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.last_progress = 0.0
+    def __init__(self, conn: Any, stop: Any, recorder: Any = None) -> None:
+        self.conn, self.stop, self.recorder = conn, stop, recorder
+        self.held: list[Event] = []
+        self.last_progress = self.last_sent = 0.0
+        self.gone = False
 
     def __call__(self, event: Event) -> None:
+        now = time.monotonic()
         if isinstance(event, BatchProgress):
-            now = time.monotonic()
             if now - self.last_progress < PROGRESS_INTERVAL:
+                if self.held and now - self.last_sent >= EVENT_INTERVAL:
+                    self._send(now)
                 return
             self.last_progress = now
-        self.conn.send(("event", event))
+        self.held.append(event)
+        if self.recorder is None or not isinstance(event, EpochEnded) or now - self.last_sent >= EVENT_INTERVAL:
+            self._send(now)
+
+    def _send(self, now: float) -> None:
+        events, self.held, self.last_sent = self.held, [], now
+        if self.gone:
+            return
+        run_id = self.recorder.run_id if self.recorder is not None else None
+        if not _send(self.conn, ("events", events, run_id)):
+            self.gone = True
+            self.stop.set()
 
 
 def _warm_up(config: RunConfig, stop: Any) -> None:
@@ -206,14 +296,15 @@ class TrainingHost:
                 self._process.join(timeout=5)
         self._process = self._conn = None
 
-    def warm_up(self, config: RunConfig) -> bool:
+    def warm_up(self, config: RunConfig, store: str | None = None) -> bool:
         """Start the child now, in the background, and have it get ready to train `config` (imports, data, the
-        compiled loop), so that a run asked for later starts at once. Returns at once; False if a run is going on."""
+        compiled loop) and to record into the store at `store`, so that a run asked for later starts at once.
+        Returns at once; False if a run is going on."""
         if not self._lock.acquire(blocking=False):
             return False
         try:
             self._ensure_child(resolve_backend(config.backend))
-            self._conn.send(("warm", config))
+            self._conn.send(("warm", config, store))
         except (OSError, ConfigError):
             log.debug("could not warm the training process", exc_info=True)
             return False
@@ -234,10 +325,14 @@ class TrainingHost:
 
     def train(self, config: RunConfig, on_event: EventSink | None = None, stop: threading.Event | None = None,
               *, record: EventSink | None = None) -> RunOutcome:
+        """A store's `Recorder` for a new run is handed over (`Handover`): the child records, and `record.run_id`
+        names the run from its start as it would in process. Any other `record` sees the events here."""
+        handover = Handover.of(record)
+        here = record if handover is None else None  # records in this process
         with self._lock:
             self._ensure_child(resolve_backend(config.backend))
             self._stop.set()  # ends a warm-up still going; the child clears it as this run begins
-            self._conn.send(("train", config))
+            self._conn.send(("train", config, handover))
             save_error: Exception | None = None
             last: RunFinished | None = None
             epochs: list[EpochMetrics] = []
@@ -255,20 +350,22 @@ class TrainingHost:
                     self._discard()
                     return self._died(config, on_event, record, last, epochs)
                 kind = message[0]
-                if kind == "event":
-                    event: Event = message[1]
-                    if save_error is None and record is not None:
-                        try:
-                            record(event)
-                        except Exception as err:  # noqa: BLE001 - as in train(): unsaved training must not go on
-                            save_error = err
-                            self._stop.set()
-                    if isinstance(event, RunFinished):
-                        last = event
-                    elif isinstance(event, EpochEnded):
-                        epochs.append(event.metrics)
-                    if on_event is not None:
-                        on_event(event)
+                if kind == "events":
+                    if handover is not None and message[2] is not None:
+                        record.run_id = message[2]  # the store named the run in the child
+                    for event in message[1]:
+                        if save_error is None and here is not None:
+                            try:
+                                here(event)
+                            except Exception as err:  # noqa: BLE001 - as in train(): unsaved training must not go on
+                                save_error = err
+                                self._stop.set()
+                        if isinstance(event, RunFinished):
+                            last = event
+                        elif isinstance(event, EpochEnded):
+                            epochs.append(event.metrics)
+                        if on_event is not None:
+                            on_event(event)
                 elif kind == "result":
                     result, rss = message[1], message[2]
                     self._maybe_recycle(rss)
@@ -281,6 +378,10 @@ class TrainingHost:
                     raise ConfigError(message[1], message[2])
                 elif kind == "dataset_error":
                     raise DatasetError(message[1])
+                elif kind == "store_error":
+                    from hptune.core.store import StoreError
+
+                    raise StoreError(message[1], file=message[2])
                 else:
                     raise RuntimeError(message[1])
 

@@ -131,10 +131,12 @@ class HptuneApp(App[int]):
 
     def _warm_training_process(self) -> None:
         """Start the training process and let it import Keras, load the data and compile the loop for the config the
-        form opens with, so pressing Train shows the first epoch within a second or two."""
+        form opens with, and open the store it will record runs in, so pressing Train shows the first epoch within a
+        second or two."""
         host = self.training_host
         config = self.start_config
-        threading.Thread(target=host.warm_up, args=(config,), name="hptune-warm", daemon=True).start()
+        threading.Thread(target=host.warm_up, args=(config, self.store.location), name="hptune-warm",
+                         daemon=True).start()
 
     def _warm_imports(self) -> None:
         """Once the first frame is drawn, import what the other screens need on a background thread, so the first

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,63 @@ def test_events_results_and_store_match_an_in_process_run(host: TrainingHost, st
     assert record.status == "completed" and record.epochs == result.epochs
     again = host.train(make_config(SMALL))  # the same child serves the next run
     assert [e.loss for e in again.epochs] == [e.loss for e in result.epochs]
+
+
+def test_the_child_records_its_run_and_the_recorder_names_it_from_the_start(host: TrainingHost,
+                                                                            store_path: Path) -> None:
+    """The process that trains writes each epoch (as `hptune run` does); the caller's recorder knows the run's id by
+    the time the run's start reaches its screen, and nothing is written twice."""
+    store = Store(str(store_path))
+    recorder = store.recorder()
+    named = []
+
+    def on_event(event) -> None:
+        if isinstance(event, RunStarted):
+            named.append(recorder.run_id)
+
+    result = host.train(make_config(SMALL | {"epochs": 3}), on_event=on_event, record=recorder)
+    [record] = store.runs()
+    assert named == [record.run_id] == [result.run_id] and record.epochs == result.epochs
+    attrs = store.storage.get_trial(record.run_id).user_attrs
+    assert attrs["pid"] == host.pid != os.getpid()
+    assert sorted(k for k in attrs if k.startswith("epoch_")) == ["epoch_0001", "epoch_0002", "epoch_0003"]
+
+
+def test_a_killed_caller_leaves_every_finished_epoch_and_a_finished_run(store_path: Path) -> None:
+    """The app's process is killed mid-run: the training process notices, stops the run, and records it as stopped
+    with every epoch it finished (its test scores too), then exits."""
+    script = textwrap.dedent(f"""
+        import os, signal
+        from hptune.core.config import make_config
+        from hptune.core.events import EpochEnded
+        from hptune.core.isolated import TrainingHost
+        from hptune.core.store import Store
+
+        def on_event(event):
+            if isinstance(event, EpochEnded) and event.metrics.epoch >= 3:
+                print(host.pid, flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        if __name__ == "__main__":
+            host = TrainingHost()
+            config = make_config({SMALL | {"epochs": 500, "batch_size": 32, "steps_per_execution": 1}!r})
+            host.train(config, on_event=on_event, record=Store({str(store_path)!r}).recorder())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    child = int(done.stdout.split()[-1])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        [record] = Store(str(store_path)).runs()
+        if record.status != "running":
+            break
+        time.sleep(0.2)
+    assert record.status == "stopped" and record.test_accuracy is not None
+    epochs = [e.epoch for e in record.epochs]
+    assert epochs[:3] == [1, 2, 3] and epochs == list(range(1, len(epochs) + 1)) and len(epochs) < 500
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split(")")[1][:3]
 
 
 def test_stop_reaches_the_child(host: TrainingHost) -> None:
