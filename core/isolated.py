@@ -368,11 +368,11 @@ class TrainingHost:
                             on_event(event)
                 elif kind == "result":
                     result, rss = message[1], message[2]
-                    self._maybe_recycle(rss)
+                    self._maybe_recycle(rss, config, handover)
                     if save_error is not None:
                         raise save_error
                     if last is not None:
-                        result.run_id = last.outcome.run_id  # named by the recorder, here in this process
+                        result.run_id = last.outcome.run_id  # named by the recorder
                     return result
                 elif kind == "config_error":
                     raise ConfigError(message[1], message[2])
@@ -385,13 +385,20 @@ class TrainingHost:
                 else:
                     raise RuntimeError(message[1])
 
-    def _maybe_recycle(self, rss: int) -> None:
+    def _maybe_recycle(self, rss: int, config: RunConfig, handover: Handover | None) -> None:
         if not self._first_rss:
             self._first_rss = rss
         elif rss > self._first_rss * self.recycle_at:
             log.info("training process grew to %.0f MiB; starting a fresh one", rss / 2**20)
             self.restarts += 1
             self._discard()
+            # The successor starts now and gets ready for the same config and store while the last run's results
+            # are read, rather than when the next run is asked for.
+            try:
+                self._ensure_child(resolve_backend(config.backend))
+                self._conn.send(("warm", config, handover.location if handover else None))
+            except (OSError, ConfigError):
+                log.debug("could not start the next training process", exc_info=True)
 
     @staticmethod
     def _died(config: RunConfig, on_event: EventSink | None, record: EventSink | None,

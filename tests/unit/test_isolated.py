@@ -142,6 +142,26 @@ def test_a_warmed_child_serves_the_next_run_unchanged(host: TrainingHost) -> Non
     assert [e.loss for e in again.epochs] == [e.loss for e in result.epochs]
 
 
+def test_a_replaced_child_is_started_and_warmed_at_once(store_path: Path) -> None:
+    """Once the child has grown past `recycle_at` (here: at its second run), its successor starts as the run ends,
+    ready for the same config and store, and serves the next run."""
+    host = TrainingHost(recycle_at=0.5)
+    try:
+        store = Store(str(store_path))
+        config = make_config(SMALL | {"epochs": 1})
+        host.train(config, record=store.recorder())
+        first = host.pid
+        host.train(config, record=store.recorder())
+        successor = host.pid
+        assert host.restarts == 1 and successor is not None and successor != first
+        third = host.train(config, record=store.recorder())  # the successor's first run: its size to compare with
+        assert third.status == "completed" and host.restarts == 1 and host.pid == successor
+        assert store.storage.get_trial(third.run_id).user_attrs["pid"] == successor
+        assert [r.status for r in store.runs()] == ["completed"] * 3
+    finally:
+        host.close()
+
+
 def test_another_backend_gets_a_new_child(host: TrainingHost) -> None:
     first = host.train(make_config(SMALL | {"epochs": 1, "backend": "jax"}))
     child = host._process.pid
