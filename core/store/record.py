@@ -10,6 +10,7 @@ import math
 import os
 import socket
 import time
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from hptune.core.events import BatchProgress, EpochEnded, Event, RunFinished, RunStarted
@@ -88,7 +89,11 @@ class Recorder:
             if self.trial is None:
                 from hptune.core.store._optuna import trial_id
 
-                with self.store._lock:
+                with self.store._lock, warnings.catch_warnings():
+                    # A database store has Optuna's heartbeat on, for sweep trials; Optuna warns when a trial is
+                    # asked for outside `optimize`. This run writes its own heartbeat: nothing to warn about (and
+                    # in the TUI's training process the warning would land on the screen).
+                    warnings.filterwarnings("ignore", message="Heartbeat of storage")
                     self.trial = self.store.study(self.study_name).ask()
                 self.run_id = trial_id(self.trial)
             attrs = {
