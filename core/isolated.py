@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 
 #: How often the parent checks its own stop flag and the child's health while waiting for events.
 POLL_SECONDS = 0.05
-#: Seconds a recording child holds finished epochs before sending them on (other events go at once, with them).
-EVENT_INTERVAL = 0.05
+#: Seconds a recording child holds finished epochs and progress before sending them on (other events go at once,
+#: with them): the TUI redraws its bar at most 4 times a second and its curves twice.
+EVENT_INTERVAL = 0.25
 #: The training process yields the CPU to the UI when both want it: on a busy machine keys and frames come first,
 #: and the child, started beside the first frame, does not slow it.
 NICENESS = 5
@@ -154,25 +155,37 @@ class _Relay:
     """Sends the run's events to the parent as ("events", [event, ...], run id). Progress goes at most every
     PROGRESS_INTERVAL: the trainer also reports each epoch's last step, which at many short epochs a second doubled
     the messages for a bar that moves no further (the epoch's end follows at once). While the child records the run
-    (`recorder`), finished epochs are held up to EVENT_INTERVAL and go together; every other event goes at once,
-    after any held ones. If the parent has gone, the run is asked to stop: it ends recorded, as a stopped run."""
+    (`recorder`), finished epochs and progress are held and go together at most every EVENT_INTERVAL (of progress
+    only the newest), the run's first epoch at once; every other event goes at once, after any held ones. If the
+    parent has gone, the run is asked to stop: it ends recorded, as a stopped run."""
 
     def __init__(self, conn: Any, stop: Any, recorder: Any = None) -> None:
         self.conn, self.stop, self.recorder = conn, stop, recorder
         self.held: list[Event] = []
         self.last_progress = self.last_sent = 0.0
+        self.first_epoch_sent = False
         self.gone = False
 
     def __call__(self, event: Event) -> None:
         now = time.monotonic()
         if isinstance(event, BatchProgress):
             if now - self.last_progress < PROGRESS_INTERVAL:
-                if self.held and now - self.last_sent >= EVENT_INTERVAL:
-                    self._send(now)
+                self._send_due(now)
                 return
             self.last_progress = now
+        held = self.recorder is not None and isinstance(event, (EpochEnded, BatchProgress))
+        if isinstance(event, EpochEnded) and not self.first_epoch_sent:
+            self.first_epoch_sent, held = True, False  # the first point on the chart is not kept waiting
+        if isinstance(event, BatchProgress):
+            self.held = [e for e in self.held if not isinstance(e, BatchProgress)]
         self.held.append(event)
-        if self.recorder is None or not isinstance(event, EpochEnded) or now - self.last_sent >= EVENT_INTERVAL:
+        if held:
+            self._send_due(now)
+        else:
+            self._send(now)
+
+    def _send_due(self, now: float) -> None:
+        if self.held and now - self.last_sent >= EVENT_INTERVAL:
             self._send(now)
 
     def _send(self, now: float) -> None:

@@ -74,6 +74,42 @@ def test_the_child_records_its_run_and_the_recorder_names_it_from_the_start(host
     assert "Warning" not in capfd.readouterr().err
 
 
+class CountingConnection:
+    """The host's end of the pipe, counting the batches of events that reach it."""
+
+    def __init__(self, conn) -> None:  # noqa: ANN001
+        self.conn, self.batches = conn, []
+
+    def recv(self):  # noqa: ANN201
+        message = self.conn.recv()
+        if message[0] == "events":
+            self.batches.append(message[1])
+        return message
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.conn, name)
+
+
+def test_short_epochs_reach_the_caller_in_a_few_batches_in_order(host: TrainingHost, store_path: Path) -> None:
+    """A recording child sends finished epochs at most every EVENT_INTERVAL, the first one at once: the app's process
+    wakes a few times a second, not once an epoch, and still sees every epoch, in order, and the newest progress."""
+    from hptune.core.isolated import EVENT_INTERVAL
+
+    host.warm_up(make_config(SMALL))
+    host._conn = counting = CountingConnection(host._conn)
+    events = []
+    started = time.monotonic()
+    result = host.train(make_config(SMALL | {"epochs": 80}), on_event=events.append, record=Store(str(store_path))
+                        .recorder())
+    elapsed = time.monotonic() - started
+    assert [e.metrics.epoch for e in events if isinstance(e, EpochEnded)] == list(range(1, 81)) == [
+        e.epoch for e in result.epochs]
+    with_epochs = [b for b in counting.batches if any(isinstance(e, EpochEnded) for e in b)]
+    first = next(b for b in with_epochs)
+    assert isinstance(first[-1], EpochEnded) and first[-1].metrics.epoch == 1  # sent as soon as it ended
+    assert len(with_epochs) <= 3 + elapsed / EVENT_INTERVAL < 80, (len(with_epochs), elapsed)
+
+
 def test_a_killed_caller_leaves_every_finished_epoch_and_a_finished_run(store_path: Path) -> None:
     """The app's process is killed mid-run: the training process notices, stops the run, and records it as stopped
     with every epoch it finished (its test scores too), then exits."""
