@@ -9,8 +9,8 @@ crash of the native runtime ends one run instead of the app.
 The child records the run itself, as `hptune run` does: each epoch is written to the store between epochs, by the
 process that trained it, so a kill of either process keeps every finished epoch and the caller's process does no
 work in the middle of the next epoch's steps. Finished epochs then reach the caller in batches, at most every
-EVENT_INTERVAL seconds (bench/tui_latency.py: a store append and a message per epoch in the app's process, at
-many short epochs a second, slowed training in the child by about a tenth).
+EVENT_INTERVAL seconds: a store append and a message per epoch in the app's process, at many short epochs a
+second, slowed the training beside it (bench/tui_latency.py's throughput figures).
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
             reply = ("error", f"{type(err).__name__}: {err}", None)
         else:
             reply = ("result", result, rss_bytes())
+        relay.flush()  # epochs held when the run raised: recorded, so shown too
         if relay.gone or not _send(conn, reply):
             return  # the app is gone: the run is recorded, and nobody is left to serve
 
@@ -183,6 +184,10 @@ class _Relay:
             self._send_due(now)
         else:
             self._send(now)
+
+    def flush(self) -> None:
+        if self.held:
+            self._send(time.monotonic())
 
     def _send_due(self, now: float) -> None:
         if self.held and now - self.last_sent >= EVENT_INTERVAL:

@@ -181,3 +181,31 @@ def test_a_full_disk_ends_the_run_with_a_clear_message_and_keeps_what_was_saved(
     assert len(runs) == 2 and runs[1].status in ("failed", "interrupted", "running") and runs[1].epochs
     saved = [e.epoch for e in runs[1].epochs]
     assert saved == list(range(1, len(saved) + 1))
+
+
+def test_a_full_disk_under_the_tuis_training_process_is_the_same_clear_error(tiny_disk: Path) -> None:
+    """The TUI's training process records its runs: a disk that fills up mid-run ends the run there with the same
+    message in the app, the epochs saved before it stay, and every epoch the store kept was shown."""
+    from hptune.core.config import make_config
+    from hptune.core.events import EpochEnded
+    from hptune.core.isolated import TrainingHost
+
+    store = tiny_disk / "runs.journal"
+    host = TrainingHost()
+    try:
+        config = make_config({"dataset": "digits", "hidden_units": 8, "epochs": 1})
+        assert host.train(config, record=Store(str(store)).recorder()).status == "completed"
+        free = os.statvfs(tiny_disk).f_bavail * os.statvfs(tiny_disk).f_frsize
+        (tiny_disk / "filler").write_bytes(b"\0" * max(0, free - 6 * 1024))
+        shown = []
+        with pytest.raises(StoreError) as err:
+            host.train(config.model_copy(update={"epochs": 400}), record=Store(str(store)).recorder(),
+                       on_event=lambda e: shown.append(e.metrics.epoch) if isinstance(e, EpochEnded) else None)
+    finally:
+        host.close()
+    assert "could not save the run" in str(err.value) and "No space left" in str(err.value)
+    assert str(store) in str(err.value)
+    (tiny_disk / "filler").unlink()
+    runs = Store(str(store)).runs()
+    saved = [e.epoch for e in runs[1].epochs]
+    assert saved and saved == list(range(1, len(saved) + 1)) and shown[:len(saved)] == saved
