@@ -41,6 +41,8 @@ POLL_SECONDS = 0.05
 #: Seconds a recording child holds finished epochs and progress before sending them on (other events go at once,
 #: with them): the TUI redraws its bar at most 4 times a second and its curves twice.
 EVENT_INTERVAL = 0.25
+#: What a run that stopped because its app went away (closed, killed or crashed) says.
+APP_GONE = "the app that started this run ended; the run stopped with its finished epochs"
 #: The training process yields the CPU to the UI when both want it: on a busy machine keys and frames come first,
 #: and the child, started beside the first frame, does not slow it.
 NICENESS = 5
@@ -86,7 +88,8 @@ def _serve(conn: Any, stop: Any, backend: str) -> None:
         try:
             recorder = message[2].recorder(_open_store(stores, message[2].location)) if message[2] else None
             relay.recorder = recorder
-            result = train(message[1], on_event=relay, stop=stop, record=recorder)
+            record = _Reasons(recorder, relay) if recorder is not None else None
+            result = train(message[1], on_event=relay, stop=stop, record=record)
         except ConfigError as err:
             reply: tuple = ("config_error", str(err), err.field)
         except DatasetError as err:
@@ -150,6 +153,19 @@ class Handover:
         from hptune.core.store import Recorder
 
         return Recorder(store, self.study, metric=self.metric, attrs=self.attrs, keep_model=self.keep_model)
+
+
+class _Reasons:
+    """The child's recorder, saying why a run stopped when its app went away (the trainer knows only that it was
+    asked to stop, as by the Stop key)."""
+
+    def __init__(self, recorder: Any, relay: _Relay) -> None:
+        self.recorder, self.relay = recorder, relay
+
+    def __call__(self, event: Event) -> None:
+        if self.relay.gone and isinstance(event, RunFinished) and event.outcome.status == "stopped":
+            event.outcome.message = APP_GONE
+        self.recorder(event)
 
 
 class _Relay:

@@ -15,7 +15,7 @@ import pytest
 
 from hptune.core.config import ConfigError, make_config
 from hptune.core.events import EpochEnded, RunFinished, RunStarted
-from hptune.core.isolated import TrainingHost
+from hptune.core.isolated import APP_GONE, TrainingHost
 from hptune.core.store import Store
 
 SMALL = {"dataset": "mnist-5k", "hidden_layers": 1, "hidden_units": 16, "epochs": 2}
@@ -117,7 +117,7 @@ def test_a_killed_caller_leaves_every_finished_epoch_and_a_finished_run(store_pa
         import os, signal
         from hptune.core.config import make_config
         from hptune.core.events import EpochEnded
-        from hptune.core.isolated import TrainingHost
+        from hptune.core.isolated import APP_GONE, TrainingHost
         from hptune.core.store import Store
 
         def on_event(event):
@@ -140,6 +140,7 @@ def test_a_killed_caller_leaves_every_finished_epoch_and_a_finished_run(store_pa
             break
         time.sleep(0.2)
     assert record.status == "stopped" and record.test_accuracy is not None
+    assert record.message == APP_GONE
     epochs = [e.epoch for e in record.epochs]
     assert epochs[:3] == [1, 2, 3] and epochs == list(range(1, len(epochs) + 1)) and len(epochs) < 500
     while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
