@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hptune.core.backend import resolve_backend
@@ -58,8 +58,8 @@ def rss_bytes() -> int:
 
 
 def _serve(conn: Any, stop: Any, backend: str) -> None:
-    """The child's loop: one ("train", config) message at a time, events back as they happen. The child runs Keras
-    on `backend`, set before anything imports Keras."""
+    """The child's loop: one ("train", config, handover) or ("warm", config, store) message at a time, the run's
+    events back through a `_Relay`. The child runs Keras on `backend`, set before anything imports Keras."""
     os.environ["KERAS_BACKEND"] = backend
     with contextlib.suppress(OSError):  # started lowered on Linux already; elsewhere it lowers itself here
         if os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
@@ -138,7 +138,7 @@ class Handover:
     study: str
     metric: str
     keep_model: bool
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any]
 
     @classmethod
     def of(cls, record: Any) -> Handover | None:
@@ -176,8 +176,9 @@ class _Relay:
     only the newest), the run's first epoch at once; every other event goes at once, after any held ones. If the
     parent has gone, the run is asked to stop: it ends recorded, as a stopped run."""
 
-    def __init__(self, conn: Any, stop: Any, recorder: Any = None) -> None:
-        self.conn, self.stop, self.recorder = conn, stop, recorder
+    def __init__(self, conn: Any, stop: Any) -> None:
+        self.conn, self.stop = conn, stop
+        self.recorder: Any = None  # the run's, once made: the relay exists first, to flush if making it fails
         self.held: list[Event] = []
         self.last_progress = self.last_sent = 0.0
         self.first_epoch_sent = False
