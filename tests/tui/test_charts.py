@@ -75,14 +75,28 @@ def test_a_log_axis_plot_builds_the_same_every_time() -> None:
 def test_a_long_series_is_thinned_to_what_the_chart_can_show_keeping_its_extremes() -> None:
     from hptune.tui.widgets.metric_chart import thin
 
-    points = [(float(x), math.sin(x / 50) + (3.0 if x == 1234 else 0.0)) for x in range(1, 3001)]
-    kept = thin(points, 200)
+    xs = [float(x) for x in range(1, 3001)]
+    ys = [math.sin(x / 50) + (3.0 if x == 1234 else 0.0) for x in xs]
+    kept_x, kept_y = thin(xs, ys, 200)
+    kept = list(zip(kept_x, kept_y, strict=True))
     assert len(kept) <= 203
-    assert kept[0] == points[0] and kept[-1] == points[-1]
-    assert [p[0] for p in kept] == sorted(p[0] for p in kept)  # still in epoch order
-    assert max(kept, key=lambda p: p[1]) == (1234.0, points[1233][1])  # the spike survives
-    assert min(p[1] for p in kept) == min(p[1] for p in points)
-    assert thin(points[:150], 200) == points[:150]  # short series are drawn whole
+    assert kept[0] == (xs[0], ys[0]) and kept[-1] == (xs[-1], ys[-1])
+    assert kept_x == sorted(set(kept_x))  # still in epoch order, no point twice
+    assert all(ys[int(x) - 1] == y for x, y in kept)  # each kept point is a point of the line
+    assert max(kept, key=lambda p: p[1]) == (1234.0, ys[1233])  # the spike survives
+    assert min(kept_y) == min(ys)
+    for start in range(0, 3000, 30):  # every stretch of 30 epochs keeps its own highest and lowest point
+        stretch = ys[start:start + 30]
+        assert max(stretch) in kept_y and min(stretch) in kept_y
+    assert thin(xs[:150], ys[:150], 200) == (xs[:150], ys[:150])  # short series are drawn whole
+
+
+def test_thinning_leaves_out_the_values_it_cannot_draw() -> None:
+    from hptune.tui.widgets.metric_chart import thin
+
+    assert thin([1, 2, 3, 4], [0.5, math.nan, math.inf, 0.7], 60) == ([1.0, 4.0], [0.5, 0.7])
+    assert thin([1, 2], [None, None], 60) == ([], [])
+    assert thin([], [], 60) == ([], [])
 
 
 class LogHost(App[None]):

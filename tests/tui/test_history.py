@@ -83,6 +83,25 @@ async def test_open_puts_the_config_back_into_the_form(fixture_store) -> None:
         assert f"Run {target.run_id}" in str(app.screen.query_one("#run-title", Static).render())
 
 
+async def test_a_run_opened_after_a_longer_one_shows_only_its_own_curves(fixture_store) -> None:
+    app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        longer, shorter = fixture_store.runs()[2], fixture_store.runs()[3]
+        assert len(longer.epochs) > len(shorter.epochs) > 0
+        for record in (longer, shorter):
+            table = await _open_history(app, pilot)
+            table.move_cursor(row=[int(str(table.get_row_at(i)[1])) for i in range(table.row_count)].index(
+                record.run_id))
+            await pilot.press("o")
+            await pilot.pause()
+            assert app.screen.id == "main"
+            acc = app.screen.query_one("#acc-chart", MetricChart)
+            loss = app.screen.query_one("#loss-chart", MetricChart)
+            assert list(acc.series[0].epochs) == [e.epoch for e in record.epochs]
+            assert list(acc.series[0].values) == [e.accuracy for e in record.epochs]
+            assert list(loss.series[1].values) == [e.val_loss for e in record.epochs]
+
+
 async def test_open_from_inspect_closes_both_screens_and_shows_the_run(fixture_store) -> None:
     app = make_app(fixture_store, make_config({"dataset": "mnist-5k"}))
     async with app.run_test(size=(120, 40)) as pilot:
