@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 #: How often the parent checks its own stop flag and the child's health while waiting for events.
 POLL_SECONDS = 0.05
 #: Seconds a recording child holds finished epochs and progress before sending them on (other events go at once,
-#: with them): the TUI redraws its bar at most 4 times a second and its curves twice.
+#: with them): the TUI redraws its bar at most 4 times a second and its curves once.
 EVENT_INTERVAL = 0.25
 #: What a run that stopped because its app went away (closed, killed or crashed) says.
 APP_GONE = "the app that started this run ended; the run stopped with its finished epochs"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from rich.text import Text
 from textual.app import App, ComposeResult
 
 from hptune.tui.widgets.plot import FinitePlotext, Plot
@@ -70,6 +71,49 @@ def test_a_log_axis_plot_builds_the_same_every_time() -> None:
     figure.xticks([100.0, 8070.0], ["1x10", "2x10"])
     first = figure.build()
     assert all(figure.build() == first for _ in range(4))
+
+
+async def test_a_figure_drawn_from_plotexts_matrix_is_the_text_of_its_escape_codes() -> None:
+    """The charts turn plotext's character matrix into rich Text themselves; what they draw must be what plotext's
+    own escape-coded canvas parses to: the same characters, the same colours over the same cells, in the app's
+    themes (RGB colours) as in plotext's own (colour numbers)."""
+    from hptune.tui.widgets.metric_chart import MetricChart, Series
+
+    lines = FinitePlotext()
+    lines.title("Accuracy")
+    lines.plot([1, 2, 3, 4, 5], [0.2, 0.5, 0.4, 0.8, 0.9], marker="braille", color=75)
+    lines.plot([1, 2, 3, 4, 5], [0.1, 0.3, 0.6, 0.5, 0.7], marker="braille", color=214)
+    lines.xticks([1, 3, 5])
+    logs = FinitePlotext()
+    logs.xscale("log")
+    logs.scatter([100.0, 8070.0, 89610.0], [0.4, 0.8, 0.9], marker="dot", color=114)
+    logs.xticks([100.0, 8070.0], ["1x10", "2x10"])
+    bars = FinitePlotext()
+    bars.bar(["lr", "units", "dropout"], [0.6, 0.3, 0.1], orientation="horizontal", color=170)
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield MetricChart("Accuracy", "acc", id="chart")
+
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        chart = app.query_one(MetricChart)
+        chart.set_series([Series("train", [1, 2, 3], [0.5, 0.6, 0.7]), Series("val", [1, 2, 3], [0.4, 0.5, 0.5])])
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            await pilot.pause()
+            chart.render()  # registers the app's theme with plotext and sets the chart's figure to it
+            for figure, name in ((chart._plot, None), (lines, "default"), (logs, "pro"), (bars, None)):
+                if figure is not chart._plot:
+                    figure.plotsize(50, 14)
+                    figure._set_size(50, 14)
+                    figure.theme(name or chart._get_plotext_theme_name(theme))
+                parsed = Text.from_ansi(figure.build())
+                built = figure.build_text()
+                assert built.plain == parsed.plain and "\n" in built.plain
+                assert [(s.start, s.end, s.style) for s in built.spans] == [
+                    (s.start, s.end, s.style) for s in parsed.spans]
+                assert any(s.style for s in built.spans)  # coloured
 
 
 def test_a_long_series_is_thinned_to_what_the_chart_can_show_keeping_its_extremes() -> None:
@@ -190,13 +234,13 @@ async def test_a_chart_is_built_again_only_when_its_figure_size_or_theme_changes
     from hptune.tui.widgets.metric_chart import MetricChart, Series
 
     builds: list[int] = []
-    original = FinitePlotext.build
+    original = FinitePlotext.build_text
 
-    def build(self) -> str:  # noqa: ANN001
+    def build_text(self) -> Text:  # noqa: ANN001
         builds.append(1)
         return original(self)
 
-    monkeypatch.setattr(FinitePlotext, "build", build)
+    monkeypatch.setattr(FinitePlotext, "build_text", build_text)
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import plotext._utility as _plotext_utility
+from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
@@ -42,6 +43,44 @@ def _drawable(value: Any) -> bool:
     return value is not None
 
 
+#: The rich style of each (foreground, style, background) of plotext's cells met so far: a chart has a handful.
+_CELL_STYLES: dict[Any, Style | None] = {}
+
+
+def _cell_style(colors: tuple[Any, Any, Any]) -> Style | None:
+    """The style rich gives the escape codes plotext writes for a cell of these colours (parsed once per colours)."""
+    try:
+        return _CELL_STYLES[colors]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable colour (a list of RGB values): parsed every time
+        return _parse_cell_style(colors)
+    style = _CELL_STYLES[colors] = _parse_cell_style(colors)
+    return style
+
+
+def _parse_cell_style(colors: tuple[Any, Any, Any]) -> Style | None:
+    sample = Text.from_ansi(_plotext_utility.colors_to_ansi(*colors) + "x" + _plotext_utility.ansi_end)
+    return sample.spans[0].style if sample.spans else None  # type: ignore[return-value]
+
+
+def matrix_text(matrix: Any) -> Text:
+    """plotext's character matrix as rich Text, each run of cells of the same colours one span: what plotext's
+    escape-coded canvas (`matrix.set_canvas`) parsed back with `Text.from_ansi` gives, without writing and parsing
+    the escape codes (half the cost of drawing a chart, twice a second beside the training)."""
+    text = Text()
+    for row in reversed(matrix.Rows):  # plotext's row 0 is the bottom one
+        markers, fore, back = matrix.marker[row], matrix.fullground[row], matrix.background[row]
+        style = matrix.style[row]
+        start = 0
+        for col in range(1, matrix.cols + 1):
+            if col == matrix.cols or fore[col] != fore[start] or style[col] != style[start] or back[col] != back[start]:
+                text.append("".join(markers[start:col]), _cell_style((fore[start], style[start], back[start])))
+                start = col
+        text.append("\n")  # as plotext ends each row
+    return text
+
+
 class FinitePlotext(PlotextFigure):
     """plotext's figure, minus the points it cannot place. A labelled series whose points are all NaN or infinite
     (a diverged run, a seed that failed) made plotext's legend index past its colours and raise IndexError while the
@@ -54,6 +93,16 @@ class FinitePlotext(PlotextFigure):
         kept = copy.deepcopy(self.monitor)
         try:
             return super().build()
+        finally:
+            self.monitor = kept
+
+    def build_text(self) -> Text:
+        """The figure as rich Text: what `Text.from_ansi(self.build())` gives, built from plotext's matrix directly."""
+        kept = copy.deepcopy(self.monitor)
+        try:
+            self._set_sizes()
+            self._build_matrix()
+            return matrix_text(self.monitor.matrix)
         finally:
             self.monitor = kept
 
@@ -136,7 +185,7 @@ class Plot(PlotextPlot):
         figure.plotsize(width, plot_height)
         figure._set_size(width, plot_height)
         figure.theme(self._get_plotext_theme_name(self.app.theme))
-        text = Text.from_ansi(figure.build())
+        text = figure.build_text()
         if legend:
             if text.plain.endswith("\n"):
                 text.right_crop(1)  # plotext ends its last line with a newline: the legend takes that row
