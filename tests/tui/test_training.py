@@ -54,6 +54,26 @@ async def test_a_short_run_fills_charts_log_and_results(wait_for, store) -> None
         assert app.screen.id == "run-detail"
 
 
+async def test_a_runs_first_epoch_is_drawn_as_soon_as_it_ends(wait_for, store, monkeypatch) -> None:
+    """Later epochs are drawn together, at most every CHART_INTERVAL; the first is not kept waiting for that."""
+    from hptune.tui.screens import main
+
+    monkeypatch.setattr(main, "CHART_INTERVAL", 3600.0)  # only the first epoch can be drawn before the run ends
+    seen: list = []
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
+        await pilot.pause()
+        assert not any(isinstance(m, Finished) for m in seen)
+        log_lines = [line.text for line in screen.query_one(EpochLog).lines]
+        assert any(line.startswith("Epoch 1/500  ") for line in log_lines)
+        assert list(screen.query_one("#acc-chart", MetricChart).series[0].epochs)[:1] == [1]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not screen.running, timeout=300, what="the run to stop")
+
+
 async def test_stop_ends_the_run_and_keeps_it_as_stopped(wait_for, store) -> None:
     seen: list = []
     app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))

@@ -226,6 +226,7 @@ class MainScreen(LayoutOnce, KeepStyles, PaneSwitcher, Screen[None]):
         self.query_one(ResultsPanel).update("[dim]Training…[/]")
         self.query_one(EpochProgress).reset(config.epochs, "starting…")
         self._redraw_charts(f"Waiting for the first of {config.epochs} epochs…")
+        self._last_chart = 0.0  # that was no epoch: the run's first one is drawn as soon as it ends
         if self.app.size.width < NARROW:
             self._show_form(False)  # the charts get the whole width while the run trains
         self.show_pane("curves")
@@ -334,6 +335,7 @@ class MainScreen(LayoutOnce, KeepStyles, PaneSwitcher, Screen[None]):
         event = message.event
         if self.run_config is not None and self.run_config.repeats > 1:
             self.epochs, self._pending_log = [], []  # a new seed: its own curves
+            self._last_chart = 0.0  # its first epoch drawn at once
             self.query_one(EpochLog).note(f"seed {event.config.seed} ({event.config.seed - self.run_config.seed + 1}"
                                           f" of {self.run_config.repeats})")
         self.run_id = self.recorder.run_id if self.recorder else None
