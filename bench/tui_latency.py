@@ -11,7 +11,8 @@ by epoch time (training images per second of each epoch's own seconds, epochs 2.
 output; it leaves out what happens between epochs, which the headless run does in line and the TUI beside the
 training process). The clock's figure is also given for the part of the TUI run after the last key, when the person
 watches the curves: the keys' drawing shares the two cores with training, and the training process yields to it;
-by epoch time, the epochs stored after the last key are given too.
+by epoch time, the epochs stored after the last key are given too, and so is the CPU the app's own process (not the
+training one) used then, as a share of one core (from /proc).
 
 Targets: typing and ctrl+f <= 100 ms p95 (typing <= 50 ms p95), screen switches and the palette <= 250 ms p95.
 A bare escape is held back by the terminal driver until it knows no escape sequence follows, so escape figures
@@ -194,8 +195,17 @@ class Terminal:
         return not self.exited
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process `pid` has used so far; NaN where /proc cannot tell."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_tui(epochs: int, store: Path, presses: int,
-            switches: int) -> tuple[list[float], dict[str, list[float]], float, float, float, float, float]:
+            switches: int) -> tuple[list[float], dict[str, list[float]], float, float, float, float, float, float]:
     env = {**os.environ, "TERM": "xterm-256color", "HPTUNE_STORE": str(store), "TF_CPP_MIN_LOG_LEVEL": "3",
            "COLUMNS": "120", "LINES": "40"}
     started = time.perf_counter()
@@ -233,11 +243,15 @@ def run_tui(epochs: int, store: Path, presses: int,
     switched = time_switches(term, training, switches)
     watching = WallRate()  # from the last key to the end: a person watching the curves grow
     watching.mark(store)
+    app_cpu = [(time.perf_counter(), cpu_seconds(term.pid))] * 2  # the app's own process, not the training one
     while term.text.find(DONE, training) < 0 and term.alive():  # looks at the store twice a second, as for headless
         _idle(term, 0.5)
         if term.text.find(DONE, training) < 0:
             wall.mark(store)
             watching.mark(store)
+            app_cpu[1] = (time.perf_counter(), cpu_seconds(term.pid))
+    (t0, cpu0), (t1, cpu1) = app_cpu
+    app_share = (cpu1 - cpu0) / (t1 - t0) if t1 > t0 else float("nan")
     records = _wait_for_run(store, 60)
     term.send(b"\x11")  # ctrl+q
     deadline = time.perf_counter() + 30
@@ -252,10 +266,11 @@ def run_tui(epochs: int, store: Path, presses: int,
     if len(watching.marks) < 10:
         print("the run ended within 5 s of the last key: use more --epochs to time it while watching", flush=True)
         return (latencies, switched, speed, wall.images_per_second(n_train), first_screen, float("nan"),
-                float("nan"))
+                float("nan"), float("nan"))
     after_keys = [e.to_dict() for e in record.epochs[watching.marks[0][1]:]]  # stored after the last key
     return (latencies, switched, speed, wall.images_per_second(n_train), first_screen,
-            watching.images_per_second(n_train), n_train * len(after_keys) / sum(e["seconds"] for e in after_keys))
+            watching.images_per_second(n_train), n_train * len(after_keys) / sum(e["seconds"] for e in after_keys),
+            app_share)
 
 
 def time_switches(term: Terminal, training: int, rounds: int) -> dict[str, list[float]]:
@@ -319,14 +334,16 @@ def main() -> None:
     all_switches: dict[str, list[float]] = {}
     first_presses: dict[str, list[float]] = {}  # the first of each key in a launch: it may build its screen
     headless, tui, first, headless_wall, tui_wall, tui_watching, tui_watching_epochs = [], [], [], [], [], [], []
+    app_shares: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
             speed, wall = run_headless(args.epochs, Path(tmp) / f"headless{i}.journal")
             headless.append(speed)
             headless_wall.append(wall)
             print(f"round {i + 1}: headless {speed:,.0f} img/s by epoch time, {wall:,.0f} by the clock", flush=True)
-            latencies, switched, speed, wall, first_screen, watching, watching_epochs = run_tui(
+            latencies, switched, speed, wall, first_screen, watching, watching_epochs, app_share = run_tui(
                 args.epochs, Path(tmp) / f"tui{i}.journal", args.presses, args.switches)
+            app_shares.append(app_share)
             tui_watching.append(watching)
             tui_watching_epochs.append(watching_epochs)
             all_latencies += latencies
@@ -340,7 +357,8 @@ def main() -> None:
                   f" ({watching:,.0f} after the last key; by epoch time {watching_epochs:,.0f}),"
                   f" {len(latencies)}/{args.presses} presses seen,"
                   f" p50 {1000 * percentile(latencies, 0.5):.0f} ms, p95 {1000 * percentile(latencies, 0.95):.0f} ms,"
-                  f" first screen {first_screen:.2f}s", flush=True)
+                  f" first screen {first_screen:.2f}s, the app's own CPU after the last key {app_share:.1%} of a core",
+                  flush=True)
     ratios = [t / h for t, h in zip(tui, headless, strict=True)]
     wall_ratios = [t / h for t, h in zip(tui_wall, headless_wall, strict=True)]
     print(f"config: 2x100 relu adam bs 256 on mnist-5k, {args.epochs} epochs, {os.cpu_count()} CPUs,"
@@ -375,6 +393,8 @@ def main() -> None:
           f" {statistics.median(tui_watching_epochs):,.0f} img/s, ratio to headless median"
           f" {statistics.median(watch_epoch_ratios):.2f}"
           f" (per round: {', '.join(f'{r:.2f}' for r in watch_epoch_ratios)})")
+    print(f"the app's own process (not the training one) after the last key: median {statistics.median(app_shares):.1%}"
+          f" of a core (per round: {', '.join(f'{s:.1%}' for s in app_shares)})")
     print(f"first screen: median {statistics.median(first):.2f}s")
 
 
