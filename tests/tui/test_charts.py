@@ -73,6 +73,15 @@ def test_a_log_axis_plot_builds_the_same_every_time() -> None:
     assert all(figure.build() == first for _ in range(4))
 
 
+class ChartHost(App[None]):
+    """An accuracy chart on its own."""
+
+    def compose(self) -> ComposeResult:
+        from hptune.tui.widgets.metric_chart import MetricChart
+
+        yield MetricChart("Accuracy", "acc", id="chart")
+
+
 async def test_a_figure_drawn_from_plotexts_matrix_is_the_text_of_its_escape_codes() -> None:
     """The charts turn plotext's character matrix into rich Text themselves; what they draw must be what plotext's
     own escape-coded canvas parses to: the same characters, the same colours over the same cells, in the app's
@@ -91,11 +100,7 @@ async def test_a_figure_drawn_from_plotexts_matrix_is_the_text_of_its_escape_cod
     bars = FinitePlotext()
     bars.bar(["lr", "units", "dropout"], [0.6, 0.3, 0.1], orientation="horizontal", color=170)
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield MetricChart("Accuracy", "acc", id="chart")
-
-    app = Host()
+    app = ChartHost()
     async with app.run_test(size=(80, 20)) as pilot:
         chart = app.query_one(MetricChart)
         chart.set_series([Series("train", [1, 2, 3], [0.5, 0.6, 0.7]), Series("val", [1, 2, 3], [0.4, 0.5, 0.5])])
@@ -242,11 +247,7 @@ async def test_a_chart_is_built_again_only_when_its_figure_size_or_theme_changes
 
     monkeypatch.setattr(FinitePlotext, "build_text", build_text)
 
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield MetricChart("Accuracy", "acc", id="chart")
-
-    app = Host()
+    app = ChartHost()
     async with app.run_test(size=(80, 20)) as pilot:
         chart = app.query_one(MetricChart)
         chart.set_series([Series("train", [1, 2, 3], [0.5, 0.6, 0.7])])

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
 from textual.widgets import Button, Static
 
 from hptune.core.config import make_config
@@ -12,6 +16,17 @@ from hptune.tui.widgets import EpochLog, MetricChart, ResultsPanel
 
 def _text(widget: Static) -> str:
     return str(widget.render())
+
+
+@contextlib.asynccontextmanager
+async def _past_first_epoch(store, wait_for) -> AsyncIterator[tuple[Any, Any, list]]:  # noqa: ANN001
+    """The app training a 500-epoch run, once its first epoch has reached the screen: (app, pilot, messages seen)."""
+    seen: list = []
+    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
+        yield app, pilot, seen
 
 
 async def test_a_short_run_fills_charts_log_and_results(wait_for, store) -> None:
@@ -59,12 +74,8 @@ async def test_a_runs_first_epoch_is_drawn_as_soon_as_it_ends(wait_for, store, m
     from hptune.tui.screens import main
 
     monkeypatch.setattr(main, "CHART_INTERVAL", 3600.0)  # only the first epoch can be drawn before the run ends
-    seen: list = []
-    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
-    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+    async with _past_first_epoch(store, wait_for) as (app, pilot, seen):
         screen = app.screen
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
         await pilot.pause()
         assert not any(isinstance(m, Finished) for m in seen)
         log_lines = [line.text for line in screen.query_one(EpochLog).lines]
@@ -75,12 +86,8 @@ async def test_a_runs_first_epoch_is_drawn_as_soon_as_it_ends(wait_for, store, m
 
 
 async def test_stop_ends_the_run_and_keeps_it_as_stopped(wait_for, store) -> None:
-    seen: list = []
-    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
-    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+    async with _past_first_epoch(store, wait_for) as (app, pilot, _):
         screen = app.screen
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not screen.running, timeout=300, what="the run to stop")
         [record] = store.runs()
@@ -91,11 +98,7 @@ async def test_stop_ends_the_run_and_keeps_it_as_stopped(wait_for, store) -> Non
 
 
 async def test_quitting_mid_run_stops_saves_and_exits(wait_for, store) -> None:
-    seen: list = []
-    app = make_app(store, make_config({"dataset": "mnist-5k", "epochs": 500}))
-    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
-        await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: any(isinstance(m, EpochDone) for m in seen), what="the first epoch")
+    async with _past_first_epoch(store, wait_for) as (app, pilot, _):
         worker = app.screen.training
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: app.return_code is not None, timeout=300, what="the app to exit")
