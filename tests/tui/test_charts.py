@@ -275,3 +275,37 @@ async def test_a_chart_is_built_again_only_when_its_figure_size_or_theme_changes
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"
         chart.render()
         assert len(builds) == built + 1
+
+
+class ProgressHost(App[None]):
+    """An epoch progress line on its own, as wide as the dashboard's."""
+
+    def compose(self) -> ComposeResult:
+        from hptune.tui.widgets.epoch_progress import EpochProgress
+
+        yield EpochProgress(id="progress")
+
+
+@pytest.mark.parametrize("epochs", [10, 300, 10000])
+async def test_the_epoch_label_shows_every_figure_of_a_long_run(epochs: int) -> None:
+    """The label had 13 columns: "Epoch 300/300" touched the bar and "Epoch 5878/8000" lost its last figures."""
+    from textual.widgets import Label
+
+    from hptune.core.events import BatchProgress
+    from hptune.tui.widgets.epoch_progress import EpochProgress
+
+    app = ProgressHost()
+    async with app.run_test(size=(90, 3)) as pilot:
+        progress = app.query_one(EpochProgress)
+        label = app.query_one("#progress-epoch", Label)
+        progress.reset(epochs, "starting…")
+        await pilot.pause()
+        progress.show(BatchProgress(epoch=epochs, step=3, steps=14, loss=0.1, samples_per_second=1000.0,
+                                    eta_seconds=0.1), epochs)
+        await pilot.pause()
+        text = f"Epoch {epochs}/{epochs}"
+        assert str(label.render()) == text
+        assert label.size.width >= len(text) + 1  # the figures whole, and a space before the bar
+        progress.stored(2, epochs, "stopped")
+        await pilot.pause()
+        assert label.size.width >= len(text) + 1

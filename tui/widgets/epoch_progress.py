@@ -10,6 +10,9 @@ from hptune.core.events import BatchProgress
 
 __all__ = ["EpochProgress"]
 
+#: The epoch label's least width (the stylesheet's): "Epoch 99/99" and a space.
+MIN_LABEL = 13
+
 
 class EpochProgress(Horizontal):
     """A bar for the steps of one epoch with the figures Keras prints beside it."""
@@ -19,14 +22,25 @@ class EpochProgress(Horizontal):
         yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
         yield Label("", id="progress-stats")
 
+    def _fit(self, epochs: int) -> None:
+        """Make the epoch label as wide as its longest text for a run of `epochs` ("Epoch 10000/10000") and a space,
+        once a run, so that its updates lay nothing out (`show`); a fixed 13 columns cut a 300-epoch run's
+        "Epoch 300/300" against the bar and a 4-digit one's figures short."""
+        label = self.query_one("#progress-epoch", Label)
+        width = max(MIN_LABEL, len(f"Epoch {epochs}/{epochs}") + 1)
+        if label.styles.width is None or label.styles.width.value != width:
+            label.styles.width = width
+
     def reset(self, epochs: int, text: str = "") -> None:
         self.epochs = epochs
+        self._fit(epochs)
         self.query_one("#progress-epoch", Label).update(f"Epoch -/{epochs}")
         self.query_one("#progress-bar", ProgressBar).update(total=1, progress=0)
         self.query_one("#progress-stats", Label).update(text)
 
     def stored(self, done: int, epochs: int, text: str) -> None:
         """A finished run read from the store: the bar shows how far it got."""
+        self._fit(max(done, epochs))
         self.query_one("#progress-epoch", Label).update(f"Epoch {done}/{epochs}")
         self.query_one("#progress-bar", ProgressBar).update(total=max(1, epochs), progress=done)
         self.query_one("#progress-stats", Label).update(text)
