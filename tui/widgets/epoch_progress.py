@@ -8,10 +8,30 @@ from textual.widgets import Label, ProgressBar
 
 from hptune.core.events import BatchProgress
 
-__all__ = ["EpochProgress"]
+__all__ = ["EpochProgress", "fitting"]
 
 #: The epoch label's least width (the stylesheet's): "Epoch 99/99" and a space.
 MIN_LABEL = 13
+
+
+#: What the progress figures give up first when the line is too short for all of them: the speed, then the ETA.
+DROPPED_FIRST = ("speed", "eta")
+
+
+def fitting(parts: dict[str, str], width: int) -> str:
+    """The figures, in their order, joined by " · " within `width` columns: the speed, then the ETA left out while
+    they do not fit (the step and the loss are what Keras' own line keeps), then the rest cut with an ellipsis. With
+    the form beside the dashboard at 120 columns the loss fell off the end of the line."""
+    shown = dict(parts)
+    text = " · ".join(shown.values())
+    for name in DROPPED_FIRST:
+        if width <= 0 or len(text) <= width:
+            break
+        shown.pop(name, None)
+        text = " · ".join(shown.values())
+    if 0 < width < len(text):
+        text = text[: max(0, width - 1)] + "…"
+    return text
 
 
 class EpochProgress(Horizontal):
@@ -49,11 +69,10 @@ class EpochProgress(Horizontal):
         """Called up to ten times a second while training: the labels have fixed sizes, so no layout pass."""
         self.query_one("#progress-epoch", Label).update(f"Epoch {event.epoch}/{epochs}", layout=False)
         self.query_one("#progress-bar", ProgressBar).update(total=event.steps, progress=event.step)
-        self.query_one("#progress-stats", Label).update(
-            f"{event.step}/{event.steps} · ETA {event.eta_seconds:.1f}s · {event.samples_per_second:,.0f} img/s"
-            f" · loss {event.loss:.4f}",
-            layout=False,
-        )
+        stats = self.query_one("#progress-stats", Label)
+        stats.update(fitting({"step": f"{event.step}/{event.steps}", "eta": f"ETA {event.eta_seconds:.1f}s",
+                              "speed": f"{event.samples_per_second:,.0f} img/s", "loss": f"loss {event.loss:.4f}"},
+                             stats.content_size.width), layout=False)
 
     def note(self, text: str) -> None:
         self.query_one("#progress-stats", Label).update(text)
