@@ -12,8 +12,6 @@ __all__ = ["EpochProgress", "fitting"]
 
 #: The epoch label's least width (the stylesheet's): "Epoch 99/99" and a space.
 MIN_LABEL = 13
-
-
 #: What the progress figures give up first when the line is too short for all of them: the speed, then the ETA.
 DROPPED_FIRST = ("speed", "eta")
 

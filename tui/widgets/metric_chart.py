@@ -14,8 +14,8 @@ def thin(xs: Sequence[float], ys: Sequence[float], limit: int) -> tuple[list[flo
     """The finite points of a line (`xs[i]`, `ys[i]`), at most about `limit` of them, in order, for a chart that has
     room for no more: the points are cut into `limit // 2` runs and each run keeps its lowest and its highest point,
     so spikes and the curve's envelope stay; the first and the last point are always kept. A chart of an 8,000-epoch
-    run then costs what a 100-epoch one does, and the work is NumPy's: at two redraws a second this runs beside the
-    training, on the cores it shares. A missing value (None, NaN, infinity) is left out."""
+    run then costs what a 100-epoch one does, and the work is NumPy's: at each redraw this runs beside the training,
+    on the cores it shares. A missing value (None, NaN, infinity) is left out."""
     import numpy as np  # loaded by the app's warm-up imports long before a chart has points
 
     n = min(len(xs), len(ys))

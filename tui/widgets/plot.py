@@ -67,7 +67,7 @@ def _parse_cell_style(colors: tuple[Any, Any, Any]) -> Style | None:
 def matrix_text(matrix: Any) -> Text:
     """plotext's character matrix as rich Text, each run of cells of the same colours one span: what plotext's
     escape-coded canvas (`matrix.set_canvas`) parsed back with `Text.from_ansi` gives, without writing and parsing
-    the escape codes (half the cost of drawing a chart, twice a second beside the training)."""
+    the escape codes (half the cost of drawing a chart, at each redraw beside the training)."""
     text = Text()
     for row in reversed(matrix.Rows):  # plotext's row 0 is the bottom one
         markers, fore, back = matrix.marker[row], matrix.fullground[row], matrix.background[row]
