@@ -42,8 +42,9 @@ class EpochProgress(Horizontal):
 
     def _fit(self, epochs: int) -> None:
         """Make the epoch label as wide as its longest text for a run of `epochs` ("Epoch 10000/10000") and a space,
-        once a run, so that its updates lay nothing out (`show`); a fixed 13 columns cut a 300-epoch run's
-        "Epoch 300/300" against the bar and a 4-digit one's figures short."""
+        once a run, so that its updates lay nothing out (`show`). A fixed 13 columns put a 300-epoch run's
+        "Epoch 300/300" against the bar, and a 4-digit one showed only "Epoch" (its figures wrapped onto a second
+        line the one-line label does not have)."""
         label = self.query_one("#progress-epoch", Label)
         width = max(MIN_LABEL, len(f"Epoch {epochs}/{epochs}") + 1)
         if label.styles.width is None or label.styles.width.value != width:
