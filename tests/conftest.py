@@ -7,6 +7,7 @@ import gzip
 import os
 import struct
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,29 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "store" / "runs.journal"
     monkeypatch.setenv("HPTUNE_STORE", str(path))
     return path
+
+
+PG_SKIP = ("HPTUNE_TEST_PG_URL is not set: no PostgreSQL server"
+           " (CI sets it from .ci/postgres.sh; locally:"
+           " export HPTUNE_TEST_PG_URL=$(sudo bash .ci/postgres.sh | tail -1))")
+
+
+@pytest.fixture(params=["journal", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store URL: a fresh journal file, or the PostgreSQL database CI provides, which other tests share (use a
+    study of your own there: `study_name`)."""
+    if request.param == "journal":
+        return str(tmp_path / "runs.journal")
+    url = os.environ.get("HPTUNE_TEST_PG_URL")
+    if not url:
+        pytest.skip(PG_SKIP)
+    return url
+
+
+@pytest.fixture
+def study_name() -> str:
+    """A study name no other test uses."""
+    return f"test-{uuid.uuid4().hex[:10]}"
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool = False) -> None:

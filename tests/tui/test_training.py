@@ -162,3 +162,16 @@ async def test_the_keep_model_switch_keeps_the_network_and_the_detail_says_so(wa
         await pilot.pause()
         title = _text(app.screen.query_one("#detail-title", Static))
         assert f"model kept, {record.model_bytes / 1024:.1f} KiB: hptune export {record.run_id}" in title
+
+
+async def test_the_progress_line_keeps_the_loss_when_the_form_is_beside_it(wait_for, store) -> None:
+    from textual.widgets import Label
+
+    async with _past_first_epoch(store, wait_for) as (app, pilot, seen):
+        await wait_for(pilot, lambda: sum(isinstance(m, Progress) for m in seen) >= 2, what="progress")
+        await pilot.pause(0.3)
+        stats = app.screen.query_one("#progress-stats", Label)
+        text = str(stats.render())
+        assert "loss " in text and len(text) <= stats.content_size.width
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not app.screen.running, timeout=300, what="the run to stop")

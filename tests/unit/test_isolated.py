@@ -41,24 +41,13 @@ def test_events_results_and_store_match_an_in_process_run(host: TrainingHost, st
     assert [e.loss for e in again.epochs] == [e.loss for e in result.epochs]
 
 
-@pytest.fixture(params=["journal", pytest.param("postgres", marks=pytest.mark.postgres)])
-def location(request: pytest.FixtureRequest, store_path: Path) -> str:
-    """A fresh journal file, or the PostgreSQL server CI provides."""
-    if request.param == "journal":
-        return str(store_path)
-    url = os.environ.get("HPTUNE_TEST_PG_URL")
-    if not url:
-        pytest.skip("HPTUNE_TEST_PG_URL is not set: no PostgreSQL server (CI sets it from .ci/postgres.sh)")
-    return url
-
-
-def test_the_child_records_its_run_and_the_recorder_names_it_from_the_start(host: TrainingHost, location: str,
-                                                                            capfd: pytest.CaptureFixture) -> None:
+def test_the_child_records_its_run_and_the_recorder_names_it_from_the_start(
+    host: TrainingHost, store_location: str, study_name: str, capfd: pytest.CaptureFixture
+) -> None:
     """The process that trains writes each epoch (as `hptune run` does), quietly (its output would land on the
     TUI's screen); the caller's recorder knows the run's id by the time the run's start reaches its screen."""
-    store = Store(location)
-    study = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a shared database keeps other tests' runs
-    recorder = store.recorder(study)
+    store = Store(store_location)
+    recorder = store.recorder(study_name)
     named = []
 
     def on_event(event) -> None:
@@ -66,7 +55,7 @@ def test_the_child_records_its_run_and_the_recorder_names_it_from_the_start(host
             named.append(recorder.run_id)
 
     result = host.train(make_config(SMALL | {"epochs": 3}), on_event=on_event, record=recorder)
-    [record] = store.runs(study)
+    [record] = store.runs(study_name)
     assert named == [record.run_id] == [result.run_id] and record.epochs == result.epochs
     attrs = store.storage.get_trial(record.run_id).user_attrs
     assert attrs["pid"] == host.pid != os.getpid()
@@ -117,7 +106,7 @@ def test_a_killed_caller_leaves_every_finished_epoch_and_a_finished_run(store_pa
         import os, signal
         from hptune.core.config import make_config
         from hptune.core.events import EpochEnded
-        from hptune.core.isolated import APP_GONE, TrainingHost
+        from hptune.core.isolated import TrainingHost
         from hptune.core.store import Store
 
         def on_event(event):

@@ -13,9 +13,10 @@ plotext's internals, by the same de-duplication keeping first-seen order (what p
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import plotext._utility as _plotext_utility
@@ -87,22 +88,24 @@ class FinitePlotext(PlotextFigure):
     screen was being drawn; NaN points are dropped here, and a series left empty is not drawn at all."""
 
     def build(self) -> str:
+        with self._state_kept():
+            return super().build()
+
+    def build_text(self) -> Text:
+        """The figure as rich Text: what `Text.from_ansi(self.build())` gives, built from plotext's matrix directly."""
+        with self._state_kept():
+            self._set_sizes()
+            self._build_matrix()
+            return matrix_text(self.monitor.matrix)
+
+    @contextlib.contextmanager
+    def _state_kept(self) -> Iterator[None]:
         """plotext 5.3's build rewrites the plot's own state (a log axis's data and ticks become their logarithms in
         place), so the second build of the same plot took the log of a log and the third raised "math domain error"
         (a lesson chart drawn again on a resize). Each build here works on a copy and leaves the plot as it was."""
         kept = copy.deepcopy(self.monitor)
         try:
-            return super().build()
-        finally:
-            self.monitor = kept
-
-    def build_text(self) -> Text:
-        """The figure as rich Text: what `Text.from_ansi(self.build())` gives, built from plotext's matrix directly."""
-        kept = copy.deepcopy(self.monitor)
-        try:
-            self._set_sizes()
-            self._build_matrix()
-            return matrix_text(self.monitor.matrix)
+            yield
         finally:
             self.monitor = kept
 
